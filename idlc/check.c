@@ -1,0 +1,750 @@
+/* SPDX-License-Identifier: MIT */
+/* check.c: resolves names across files and checks every declaration. */
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "fingerprint.h"
+#include "strmap.h"
+
+/* ---- the symbol table: package.Name -> first declaration ---------------- */
+
+static idl_decl *sym_get(idl_ctx *ctx, const char *key) {
+    return ctx->syms ? idl_strmap_get(ctx->syms, key) : NULL;
+}
+
+static void sym_put(idl_ctx *ctx, const char *key, idl_decl *d) {
+    idl_strmap_put(ctx->syms, key, d);
+}
+
+/* ---- lookup --------------------------------------------------------------- */
+
+static bool package_visible(const idl_file *from, const char *pkg) {
+    if (from->package != NULL && strcmp(from->package, pkg) == 0)
+        return true;
+    for (idl_import *im = from->imports.first; im != NULL; im = im->next)
+        if (im->file != NULL && im->file->package != NULL &&
+            strcmp(im->file->package, pkg) == 0)
+            return true;
+    return false;
+}
+
+idl_decl *idl_lookup(idl_ctx *ctx, const idl_file *from, const char *name,
+                     bool *invisible) {
+    *invisible = false;
+    const char *dot = strrchr(name, '.');
+    if (dot == NULL) {
+        if (from->package == NULL)
+            return NULL;
+        return sym_get(ctx, idl_arena_printf(ctx->arena, "%s.%s",
+                                             from->package, name));
+    }
+    idl_decl *d = sym_get(ctx, name);
+    if (d == NULL)
+        return NULL;
+    const char *pkg = idl_arena_strndup(ctx->arena, name, (size_t)(dot - name));
+    if (!package_visible(from, pkg)) {
+        *invisible = true;
+        return NULL;
+    }
+    return d;
+}
+
+idl_decl *idl_find_version(idl_decl *family, uint32_t v) {
+    for (idl_decl *d = family; d != NULL; d = d->next_version)
+        if (d->version == v)
+            return d;
+    return NULL;
+}
+
+/* Reports an unknown or invisible name; returns the declaration or NULL. */
+static idl_decl *lookup_or_report(idl_ctx *ctx, const idl_file *from,
+                                  idl_name name, const char *what) {
+    bool invisible;
+    idl_decl *d = idl_lookup(ctx, from, name.text, &invisible);
+    if (d != NULL)
+        return d;
+    if (invisible) {
+        const char *dot = strrchr(name.text, '.');
+        idl_error(ctx, name.loc,
+                  "'%s' is not visible here: import a file of package "
+                  "'%.*s'",
+                  name.text, (int)(dot - name.text), name.text);
+    } else {
+        idl_error(ctx, name.loc, "unknown %s '%s'", what, name.text);
+    }
+    return NULL;
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+static const char *const erg_keywords[] = {
+    "package", "import",   "enum",      "struct",     "union",
+    "message", "event",    "upgrade",   "downgrade",  "actor",
+    "call",    "cast",     "publishes", "subscribes", "important",
+    "optional", "list",    "map",       "true",       "false",
+};
+
+static const char *const c_keywords[] = {
+    "auto",     "break",    "case",          "char",         "const",
+    "continue", "default",  "do",            "double",       "else",
+    "enum",     "extern",   "float",         "for",          "goto",
+    "if",       "inline",   "int",           "long",         "register",
+    "restrict", "return",   "short",         "signed",       "sizeof",
+    "static",   "struct",   "switch",        "typedef",      "union",
+    "unsigned", "void",     "volatile",      "while",        "_Bool",
+    "_Complex", "_Imaginary", "_Alignas",    "_Alignof",     "_Atomic",
+    "_Generic", "_Noreturn", "_Static_assert", "_Thread_local",
+};
+
+static bool in_list(const char *s, const char *const *list, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0)
+            return true;
+    return false;
+}
+
+typedef enum name_style {
+    UPPER_CAMEL, /* types, messages, actors */
+    LOWER_SNAKE, /* fields, arms, package segments */
+    UPPER_SNAKE, /* enum members */
+} name_style;
+
+static bool matches_style(const char *s, name_style style) {
+    unsigned char c = (unsigned char)s[0];
+    switch (style) {
+    case UPPER_CAMEL:
+        if (!(c >= 'A' && c <= 'Z'))
+            return false;
+        for (s++; *s; s++) {
+            c = (unsigned char)*s;
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                  (c >= '0' && c <= '9')))
+                return false;
+        }
+        return true;
+    case LOWER_SNAKE:
+        if (!(c >= 'a' && c <= 'z'))
+            return false;
+        for (s++; *s; s++) {
+            c = (unsigned char)*s;
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '_'))
+                return false;
+        }
+        return true;
+    case UPPER_SNAKE:
+        if (!(c >= 'A' && c <= 'Z'))
+            return false;
+        for (s++; *s; s++) {
+            c = (unsigned char)*s;
+            if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_'))
+                return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+static const char *style_words(name_style style) {
+    switch (style) {
+    case UPPER_CAMEL:
+        return "UpperCamelCase (like 'ChargeRequest')";
+    case LOWER_SNAKE:
+        return "lower_snake_case (like 'order_id')";
+    case UPPER_SNAKE:
+        return "UPPER_SNAKE_CASE (like 'USD')";
+    }
+    return "";
+}
+
+/* Checks one declared name; returns false (after one diagnostic) when it
+ * cannot be used. */
+static bool check_name(idl_ctx *ctx, idl_name n, name_style style,
+                       const char *what) {
+    const char *s = n.text;
+    if (in_list(s, erg_keywords, sizeof(erg_keywords) / sizeof(*erg_keywords))) {
+        idl_error(ctx, n.loc, "'%s' is a keyword and cannot name a %s", s,
+                  what);
+        return false;
+    }
+    if (in_list(s, c_keywords, sizeof(c_keywords) / sizeof(*c_keywords))) {
+        idl_error(ctx, n.loc, "'%s' is a C keyword and cannot name a %s", s,
+                  what);
+        return false;
+    }
+    if (strstr(s, "__") != NULL) {
+        idl_error(ctx, n.loc, "%s name '%s' contains '__', which is reserved "
+                              "for generated code",
+                  what, s);
+        return false;
+    }
+    if (style == UPPER_CAMEL && idl_builtin_lookup(s) != IDL_T_NONE) {
+        idl_error(ctx, n.loc, "'%s' is a built-in type and cannot name a %s",
+                  s, what);
+        return false;
+    }
+    if (!matches_style(s, style)) {
+        idl_error(ctx, n.loc, "%s name '%s' must be %s", what, s,
+                  style_words(style));
+        return false;
+    }
+    return true;
+}
+
+static void check_package_name(idl_ctx *ctx, idl_file *f) {
+    if (f->package == NULL)
+        return;
+    const char *p = f->package;
+    while (*p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        idl_name seg = {idl_arena_strndup(ctx->arena, p, n), f->package_loc,
+                        1};
+        seg.loc.col += (uint32_t)(p - f->package);
+        if (!check_name(ctx, seg, LOWER_SNAKE, "package segment"))
+            return;
+        p += n;
+        if (*p == '.')
+            p++;
+    }
+}
+
+/* ---- import cycles -------------------------------------------------------- */
+
+enum { WHITE = 0, GREY = 1, BLACK = 2 };
+
+static void visit_imports(idl_ctx *ctx, idl_file *f) {
+    f->visit = GREY;
+    for (idl_import *im = f->imports.first; im != NULL; im = im->next) {
+        idl_file *g = im->file;
+        if (g == NULL)
+            continue;
+        if (g == f) {
+            idl_error(ctx, im->loc, "'%s' imports itself", f->path);
+        } else if (g->visit == GREY) {
+            idl_error(ctx, im->loc, "import cycle: '%s' imports '%s', which "
+                                    "(directly or not) imports '%s'",
+                      f->path, g->path, f->path);
+        } else if (g->visit == WHITE) {
+            visit_imports(ctx, g);
+        }
+    }
+    f->visit = BLACK;
+}
+
+/* ---- declarations: collecting symbols ------------------------------------- */
+
+static bool is_versioned(const idl_decl *d) {
+    return d->kind == IDL_D_MESSAGE || d->kind == IDL_D_EVENT;
+}
+
+static bool is_conversion(const idl_decl *d) {
+    return d->kind == IDL_D_UPGRADE || d->kind == IDL_D_DOWNGRADE;
+}
+
+static void collect(idl_ctx *ctx, idl_file *f, idl_decl *d) {
+    if (f->package == NULL)
+        return;
+    d->package = f->package;
+    if (!check_name(ctx, d->name, UPPER_CAMEL, idl_decl_kind_name(d->kind)))
+        return;
+    d->qname = idl_arena_printf(ctx->arena, "%s.%s", f->package, d->name.text);
+    idl_decl *prev = sym_get(ctx, d->qname);
+    if (prev == NULL) {
+        sym_put(ctx, d->qname, d);
+        return;
+    }
+    if (is_versioned(d) && prev->kind == d->kind) {
+        if (d->version == 0)
+            return; /* bad version already reported */
+        idl_decl *same = idl_find_version(prev, d->version);
+        if (same != NULL) {
+            idl_error(ctx, d->version_loc, "duplicate version v%u of %s '%s'",
+                      d->version, idl_decl_kind_name(d->kind), d->qname);
+            idl_note(ctx, same->version_loc, "v%u first declared here",
+                     d->version);
+            return;
+        }
+        idl_decl *last = prev;
+        while (last->next_version != NULL)
+            last = last->next_version;
+        last->next_version = d;
+        return;
+    }
+    idl_error(ctx, d->name.loc, "'%s' is already declared as %s %s",
+              d->qname, prev->kind == IDL_D_ENUM ? "an" : "a",
+              idl_decl_kind_name(prev->kind));
+    idl_note(ctx, prev->name.loc, "first declared here");
+    d->qname = NULL; /* not resolvable through the symbol table */
+}
+
+/* ---- types ---------------------------------------------------------------- */
+
+static bool is_map_key(const idl_type *t) {
+    if (t->kind == IDL_TY_BUILTIN)
+        return idl_type_is_integer(t) || t->builtin == IDL_T_BOOL ||
+               t->builtin == IDL_T_STRING;
+    return t->kind == IDL_TY_DECL && t->decl->kind == IDL_D_ENUM;
+}
+
+static void resolve_type(idl_ctx *ctx, const idl_file *f, idl_type *t,
+                         int depth) {
+    if (t == NULL)
+        return;
+    if (depth > IDL_MAX_DEPTH) {
+        idl_error(ctx, t->loc, "type is nested more than %d levels deep",
+                  IDL_MAX_DEPTH);
+        t->kind = IDL_TY_BUILTIN; /* keep later phases safe */
+        t->builtin = IDL_T_BOOL;
+        return;
+    }
+    switch (t->kind) {
+    case IDL_TY_NAMED: {
+        idl_builtin b =
+            t->name.nparts == 1 ? idl_builtin_lookup(t->name.text) : IDL_T_NONE;
+        if (b != IDL_T_NONE) {
+            t->kind = IDL_TY_BUILTIN;
+            t->builtin = b;
+            if (t->has_bound && b != IDL_T_STRING && b != IDL_T_BYTES) {
+                idl_error(ctx, t->bound_loc,
+                          "'%s' takes no bound (only string and bytes do)",
+                          t->name.text);
+                t->has_bound = false;
+            }
+            return;
+        }
+        idl_decl *d = lookup_or_report(ctx, f, t->name, "type");
+        /* Unresolved types become bool so later phases stay safe; the
+         * error is already counted. */
+        t->kind = IDL_TY_BUILTIN;
+        t->builtin = IDL_T_BOOL;
+        if (d == NULL)
+            return;
+        if (d->kind != IDL_D_ENUM && d->kind != IDL_D_STRUCT &&
+            d->kind != IDL_D_UNION) {
+            idl_error(ctx, t->loc,
+                      "%s '%s' cannot be used as a field type (only enums, "
+                      "structs and unions can)",
+                      idl_decl_kind_name(d->kind), t->name.text);
+            return;
+        }
+        if (t->has_bound) {
+            idl_error(ctx, t->bound_loc, "%s '%s' takes no bound",
+                      idl_decl_kind_name(d->kind), t->name.text);
+            t->has_bound = false;
+        }
+        t->kind = IDL_TY_DECL;
+        t->decl = d;
+        return;
+    }
+    case IDL_TY_LIST:
+        resolve_type(ctx, f, t->elem, depth + 1);
+        return;
+    case IDL_TY_MAP:
+        resolve_type(ctx, f, t->key, depth + 1);
+        resolve_type(ctx, f, t->elem, depth + 1);
+        if (!is_map_key(t->key))
+            idl_error(ctx, t->key->loc,
+                      "map key type '%s' is not allowed: keys are integers, "
+                      "bool, string or enums",
+                      idl_type_str(ctx, t->key));
+        return;
+    case IDL_TY_OPTIONAL:
+        if (t->elem->kind == IDL_TY_OPTIONAL)
+            idl_error(ctx, t->elem->loc, "'optional optional' is not allowed");
+        resolve_type(ctx, f, t->elem, depth + 1);
+        return;
+    case IDL_TY_BUILTIN:
+    case IDL_TY_DECL:
+        return;
+    }
+}
+
+/* ---- annotations ---------------------------------------------------------- */
+
+static void check_annots(idl_ctx *ctx, idl_list annots, idl_decl *on,
+                         const char *where) {
+    bool seen = false;
+    for (idl_annot *a = annots.first; a != NULL; a = a->next) {
+        if (strcmp(a->name.text, "deprecated") != 0) {
+            idl_error(ctx, a->name.loc, "unknown annotation '@%s' (the only "
+                                        "annotation is @deprecated)",
+                      a->name.text);
+            continue;
+        }
+        if (on == NULL || !is_versioned(on)) {
+            idl_error(ctx, a->name.loc, "@deprecated applies to message and "
+                                        "event versions, not to %s",
+                      where);
+            continue;
+        }
+        if (seen) {
+            idl_error(ctx, a->name.loc, "duplicate @deprecated");
+            continue;
+        }
+        seen = true;
+        if (a->arg != NULL && a->arg->kind != IDL_EX_STRING) {
+            idl_error(ctx, a->arg->loc, "@deprecated takes a string, such as "
+                                        "@deprecated(\"use v2\")");
+            continue;
+        }
+        on->deprecated = true;
+        on->deprecated_msg = a->arg ? a->arg->str : "";
+    }
+}
+
+/* ---- enums, records ------------------------------------------------------- */
+
+static void check_enum(idl_ctx *ctx, idl_decl *d) {
+    resolve_type(ctx, d->file, d->underlying, 0);
+    if (!idl_type_is_integer(d->underlying)) {
+        idl_error(ctx, d->underlying->loc,
+                  "enum '%s' needs an integer underlying type (i8..i64, "
+                  "u8..u64), not '%s'",
+                  d->name.text, idl_type_str(ctx, d->underlying));
+        return;
+    }
+    for (idl_member *m = d->members.first; m != NULL; m = m->next) {
+        check_name(ctx, m->name, UPPER_SNAKE, "enum member");
+        idl_check_value(ctx, d->file, m->value, d->underlying, NULL,
+                        idl_arena_printf(ctx->arena, "enum member '%s'",
+                                         m->name.text));
+        for (idl_member *p = d->members.first; p != m; p = p->next) {
+            if (strcmp(p->name.text, m->name.text) == 0) {
+                idl_error(ctx, m->name.loc, "duplicate enum member '%s'",
+                          m->name.text);
+                idl_note(ctx, p->name.loc, "first declared here");
+                break;
+            }
+            if (p->value->negative == m->value->negative &&
+                p->value->magnitude == m->value->magnitude) {
+                idl_error(ctx, m->value->loc,
+                          "enum members '%s' and '%s' have the same value",
+                          p->name.text, m->name.text);
+                break;
+            }
+        }
+    }
+}
+
+static void check_fields(idl_ctx *ctx, idl_decl *d) {
+    bool is_union = d->kind == IDL_D_UNION;
+    const char *what = is_union ? "union arm" : "field";
+    uint32_t index = 0;
+    for (idl_field *f = d->fields.first; f != NULL; f = f->next) {
+        f->index = index++;
+        check_annots(ctx, f->annots, NULL, "fields");
+        check_name(ctx, f->name, LOWER_SNAKE, what);
+        for (idl_field *p = d->fields.first; p != f; p = p->next) {
+            if (strcmp(p->name.text, f->name.text) == 0) {
+                idl_error(ctx, f->name.loc, "duplicate %s '%s'", what,
+                          f->name.text);
+                idl_note(ctx, p->name.loc, "first declared here");
+                break;
+            }
+        }
+        if (f->type == NULL) {
+            if (!is_union)
+                idl_error(ctx, f->name.loc, "field '%s' needs a type ('%s: "
+                                            "type;'); only union arms may "
+                                            "have none",
+                          f->name.text, f->name.text);
+            continue;
+        }
+        resolve_type(ctx, d->file, f->type, 0);
+        if (f->def == NULL)
+            continue;
+        if (is_union) {
+            idl_error(ctx, f->def->loc, "union arms take no default value");
+            continue;
+        }
+        if (idl_type_has_implicit_default(f->type)) {
+            idl_error(ctx, f->def->loc,
+                      "field '%s' of type '%s' is empty by default and takes "
+                      "no default value",
+                      f->name.text, idl_type_str(ctx, f->type));
+            continue;
+        }
+        idl_check_value(ctx, d->file, f->def, f->type, NULL,
+                        idl_arena_printf(ctx->arena, "the default of field "
+                                                     "'%s'",
+                                         f->name.text));
+    }
+}
+
+/* ---- recursion without indirection ---------------------------------------- */
+
+/* Walks the types a value of d holds inline (not behind optional or list);
+ * reaching a declaration still on the walk is a cycle. */
+static bool direct_cycle(idl_ctx *ctx, idl_decl *d, idl_decl *root,
+                         idl_field **via);
+
+static bool type_reaches(idl_ctx *ctx, idl_type *t, idl_decl *root) {
+    switch (t->kind) {
+    case IDL_TY_DECL: {
+        idl_decl *n = t->decl;
+        if (n == root)
+            return true;
+        if (n->kind == IDL_D_ENUM || n->visit != WHITE)
+            return false;
+        idl_field *via;
+        return direct_cycle(ctx, n, root, &via);
+    }
+    case IDL_TY_MAP:
+        return type_reaches(ctx, t->key, root) ||
+               type_reaches(ctx, t->elem, root);
+    default:
+        return false; /* builtins; list and optional are indirections */
+    }
+}
+
+static bool direct_cycle(idl_ctx *ctx, idl_decl *d, idl_decl *root,
+                         idl_field **via) {
+    d->visit = GREY;
+    for (idl_field *f = d->fields.first; f != NULL; f = f->next) {
+        if (f->type != NULL && type_reaches(ctx, f->type, root)) {
+            *via = f;
+            d->visit = WHITE;
+            return true;
+        }
+    }
+    /* BLACK: no path from here back to root; never walked again for root. */
+    d->visit = BLACK;
+    return false;
+}
+
+static void reset_visits(idl_ctx *ctx) {
+    for (idl_file *f = ctx->files.first; f != NULL; f = f->next)
+        for (idl_decl *d = f->decls.first; d != NULL; d = d->next)
+            d->visit = WHITE;
+}
+
+static void check_recursion(idl_ctx *ctx) {
+    for (idl_file *f = ctx->files.first; f != NULL; f = f->next) {
+        for (idl_decl *d = f->decls.first; d != NULL; d = d->next) {
+            if (d->kind != IDL_D_STRUCT && d->kind != IDL_D_UNION)
+                continue;
+            if (d->qname == NULL)
+                continue;
+            reset_visits(ctx);
+            idl_field *via = NULL;
+            if (direct_cycle(ctx, d, d, &via))
+                idl_error(ctx, via->name.loc,
+                          "%s '%s' contains itself through %s '%s' with no "
+                          "optional or list in between",
+                          idl_decl_kind_name(d->kind), d->name.text,
+                          d->kind == IDL_D_UNION ? "arm" : "field",
+                          via->name.text);
+        }
+    }
+    reset_visits(ctx);
+}
+
+/* ---- actors --------------------------------------------------------------- */
+
+static const char *verb_name(idl_actor_verb v) {
+    switch (v) {
+    case IDL_ACT_CALL:
+        return "call";
+    case IDL_ACT_CAST:
+        return "cast";
+    case IDL_ACT_PUBLISHES:
+        return "publishes";
+    case IDL_ACT_SUBSCRIBES:
+        return "subscribes";
+    }
+    return "?";
+}
+
+/* Resolves `name vN` to a message or event version of the wanted kind. */
+static idl_decl *resolve_version(idl_ctx *ctx, idl_decl *actor, idl_name name,
+                                 idl_version_ref *v, idl_decl_kind want,
+                                 const char *role) {
+    idl_decl *fam = lookup_or_report(ctx, actor->file, name,
+                                     want == IDL_D_EVENT ? "event" : "message");
+    if (fam == NULL)
+        return NULL;
+    if (fam->kind != want) {
+        idl_error(ctx, name.loc, "%s: '%s' is %s %s, not %s %s", role,
+                  name.text, fam->kind == IDL_D_ENUM || fam->kind == IDL_D_EVENT
+                                 || fam->kind == IDL_D_UNION || fam->kind == IDL_D_ACTOR
+                                 ? "an" : "a",
+                  idl_decl_kind_name(fam->kind),
+                  want == IDL_D_EVENT ? "an" : "a", idl_decl_kind_name(want));
+        return NULL;
+    }
+    if (v->version == 0)
+        return NULL;
+    idl_decl *d = idl_find_version(fam, v->version);
+    if (d == NULL) {
+        idl_error(ctx, v->loc, "%s '%s' has no version v%u",
+                  idl_decl_kind_name(fam->kind), name.text, v->version);
+        return NULL;
+    }
+    if (d->deprecated)
+        idl_warning(ctx, v->loc, "%s v%u is deprecated%s%s", d->qname,
+                    v->version, d->deprecated_msg && *d->deprecated_msg
+                                    ? ": " : "",
+                    d->deprecated_msg ? d->deprecated_msg : "");
+    return d;
+}
+
+static void check_actor(idl_ctx *ctx, idl_decl *a) {
+    for (idl_actor_item *it = a->items.first; it != NULL; it = it->next) {
+        idl_decl_kind want = (it->verb == IDL_ACT_PUBLISHES ||
+                              it->verb == IDL_ACT_SUBSCRIBES)
+                                 ? IDL_D_EVENT
+                                 : IDL_D_MESSAGE;
+        if (it->important && it->verb != IDL_ACT_CAST)
+            idl_error(ctx, it->important_loc,
+                      "'important' applies to cast only, not to %s",
+                      verb_name(it->verb));
+        for (idl_version_ref *v = it->versions.first; v != NULL; v = v->next) {
+            v->decl = resolve_version(ctx, a, it->msg, v, want,
+                                      verb_name(it->verb));
+            if (v->decl == NULL)
+                continue;
+            /* The same version accepted (or published) twice. */
+            for (idl_actor_item *p = a->items.first; p != NULL; p = p->next) {
+                bool p_accepts = p->verb != IDL_ACT_PUBLISHES;
+                bool it_accepts = it->verb != IDL_ACT_PUBLISHES;
+                if (p_accepts != it_accepts)
+                    continue;
+                bool dup = false;
+                for (idl_version_ref *q = p->versions.first; q != NULL;
+                     q = q->next) {
+                    if (p == it && q == v)
+                        break;
+                    if (q->decl == v->decl)
+                        dup = true;
+                }
+                if (dup) {
+                    idl_error(ctx, v->loc, "actor '%s' %s %s v%u twice",
+                              a->name.text,
+                              it_accepts ? "accepts" : "publishes",
+                              v->decl->qname, v->version);
+                    break;
+                }
+                if (p == it)
+                    break;
+            }
+        }
+        if (it->has_response) {
+            bool invisible;
+            idl_decl *fam = idl_lookup(ctx, a->file, it->resp.text, &invisible);
+            if (fam != NULL && fam->kind == IDL_D_EVENT) {
+                idl_error(ctx, it->resp.loc,
+                          "the response of a call must be a message, and "
+                          "'%s' is an event",
+                          it->resp.text);
+                continue;
+            }
+            it->resp_version.decl =
+                resolve_version(ctx, a, it->resp, &it->resp_version,
+                                IDL_D_MESSAGE, "call response");
+        }
+    }
+}
+
+/* ---- wire ids ------------------------------------------------------------- */
+
+static void check_wire_ids(idl_ctx *ctx) {
+    idl_strmap *t = ctx->syms;
+    idl_decl **fams = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < t->cap; i++) {
+        idl_decl *d = t->slots[i].value;
+        if (d == NULL || !is_versioned(d))
+            continue;
+        if (n % 64 == 0) {
+            idl_decl **g = realloc(fams, (n + 64) * sizeof(*g));
+            if (g == NULL)
+                abort();
+            fams = g;
+        }
+        fams[n++] = d;
+        uint64_t id = idl_wire_id(d->qname);
+        for (idl_decl *v = d; v != NULL; v = v->next_version)
+            v->wire_id = id;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (fams[i]->wire_id == fams[j]->wire_id)
+                idl_error(ctx, fams[j]->name.loc,
+                          "wire id of '%s' collides with that of '%s'; "
+                          "rename one of them",
+                          fams[j]->qname, fams[i]->qname);
+    free(fams);
+}
+
+/* ---- driver ----------------------------------------------------------------- */
+
+void idl_check(idl_ctx *ctx) {
+    ctx->syms = idl_arena_alloc(ctx->arena, sizeof(*ctx->syms));
+    idl_strmap_init(ctx->syms, ctx->arena);
+
+    for (idl_file *f = ctx->files.first; f != NULL; f = f->next)
+        if (f->visit == WHITE)
+            visit_imports(ctx, f);
+    for (idl_file *f = ctx->files.first; f != NULL; f = f->next) {
+        f->visit = WHITE;
+        check_package_name(ctx, f);
+        for (idl_decl *d = f->decls.first; d != NULL; d = d->next)
+            if (!is_conversion(d))
+                collect(ctx, f, d);
+    }
+    if (ctx->stopped)
+        return;
+
+    for (idl_file *f = ctx->files.first; f != NULL; f = f->next) {
+        for (idl_decl *d = f->decls.first; d != NULL; d = d->next) {
+            if (d->package == NULL)
+                d->package = f->package;
+            if (!is_conversion(d))
+                check_annots(ctx, d->annots, d,
+                             idl_arena_printf(ctx->arena, "%ss",
+                                              idl_decl_kind_name(d->kind)));
+            switch (d->kind) {
+            case IDL_D_ENUM:
+                check_enum(ctx, d);
+                break;
+            case IDL_D_STRUCT:
+            case IDL_D_UNION:
+            case IDL_D_MESSAGE:
+            case IDL_D_EVENT:
+                check_fields(ctx, d);
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    /* Deprecation must be known before actors and conversions look. */
+    for (idl_file *f = ctx->files.first; f != NULL && !ctx->stopped;
+         f = f->next) {
+        for (idl_decl *d = f->decls.first; d != NULL; d = d->next) {
+            if (is_conversion(d)) {
+                check_annots(ctx, d->annots, NULL, "conversions");
+                if (f->package != NULL)
+                    idl_check_conversion(ctx, d);
+            } else if (d->kind == IDL_D_ACTOR) {
+                check_actor(ctx, d);
+            }
+        }
+    }
+    if (ctx->stopped)
+        return;
+    check_recursion(ctx);
+    check_wire_ids(ctx);
+    idl_check_c_names(ctx);
+    if (ctx->errors > 0)
+        return;
+    for (idl_file *f = ctx->files.first; f != NULL; f = f->next)
+        for (idl_decl *d = f->decls.first; d != NULL; d = d->next)
+            if (is_versioned(d) && d->qname != NULL)
+                idl_fingerprint_decl(ctx, d);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.c: idlc's command line: check, fingerprint, --help, --version. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fingerprint.h"
+#include "idlc.h"
+
+static const char usage_text[] =
+    "usage: idlc <command> [options] FILE...\n"
+    "\n"
+    "commands:\n"
+    "  check [-I DIR]... FILE...        parse and check schemas\n"
+    "  fingerprint [-I DIR]... FILE...  print 'package.Name vN sha256:<hex>'\n"
+    "                                   for every message and event version\n"
+    "\n"
+    "options:\n"
+    "  -I DIR      add an import root (repeatable; searched in order)\n"
+    "  --help      print this help\n"
+    "  --version   print idlc's version\n"
+    "\n"
+    "exit status: 0 clean, 1 errors in the schemas, 2 usage errors\n";
+
+typedef struct args {
+    const char **dirs;
+    int ndirs;
+    const char **files;
+    int nfiles;
+} args;
+
+/* Parses `[-I DIR]... FILE...`; returns false after a usage message. */
+static bool parse_args(int argc, char **argv, args *a, FILE *err) {
+    a->dirs = calloc((size_t)argc + 1, sizeof(char *));
+    a->files = calloc((size_t)argc + 1, sizeof(char *));
+    if (a->dirs == NULL || a->files == NULL)
+        abort();
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (strcmp(s, "-I") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(err, "idlc: error: -I needs a directory\n");
+                return false;
+            }
+            a->dirs[a->ndirs++] = argv[++i];
+        } else if (strncmp(s, "-I", 2) == 0) {
+            a->dirs[a->ndirs++] = s + 2;
+        } else if (s[0] == '-' && s[1] != '\0') {
+            fprintf(err, "idlc: error: unknown option '%s'\n", s);
+            return false;
+        } else {
+            a->files[a->nfiles++] = s;
+        }
+    }
+    if (a->nfiles == 0) {
+        fprintf(err, "idlc: error: no input files\n");
+        return false;
+    }
+    return true;
+}
+
+/* Loads and checks the files; returns the context (never NULL). */
+static idl_ctx *compile(const args *a, FILE *err) {
+    idl_options opts = {.import_dirs = a->dirs,
+                        .nimport_dirs = a->ndirs,
+                        .diag_out = err};
+    idl_ctx *ctx = idl_ctx_new(&opts);
+    for (int i = 0; i < a->nfiles && !ctx->stopped; i++)
+        idl_load(ctx, a->files[i]);
+    if (!ctx->stopped)
+        idl_check(ctx);
+    return ctx;
+}
+
+static void print_fingerprints(idl_ctx *ctx, FILE *out) {
+    char hex[65];
+    for (idl_file *f = ctx->files.first; f != NULL; f = f->next) {
+        if (!f->from_cli)
+            continue;
+        for (idl_decl *d = f->decls.first; d != NULL; d = d->next) {
+            if (d->kind != IDL_D_MESSAGE && d->kind != IDL_D_EVENT)
+                continue;
+            idl_fingerprint_hex(d->fingerprint, hex);
+            fprintf(out, "%s v%u sha256:%s\n", d->qname, d->version, hex);
+        }
+    }
+}
+
+int idlc_main(int argc, char **argv, FILE *out, FILE *err) {
+    if (argc < 2) {
+        fputs(usage_text, err);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        fputs(usage_text, out);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        fprintf(out, "idlc %s\n", IDLC_VERSION);
+        return 0;
+    }
+    bool is_check = strcmp(cmd, "check") == 0;
+    bool is_fp = strcmp(cmd, "fingerprint") == 0;
+    if (!is_check && !is_fp) {
+        fprintf(err, "idlc: error: unknown command '%s'\n\n%s", cmd,
+                usage_text);
+        return 2;
+    }
+    args a = {0};
+    int status;
+    if (!parse_args(argc - 2, argv + 2, &a, err)) {
+        fputs(usage_text, err);
+        status = 2;
+    } else {
+        idl_ctx *ctx = compile(&a, err);
+        status = ctx->errors > 0 ? 1 : 0;
+        if (status == 0 && is_fp)
+            print_fingerprints(ctx, out);
+        idl_ctx_free(ctx);
+    }
+    free(a.dirs);
+    free(a.files);
+    return status;
+}
