@@ -230,6 +230,7 @@ struct idl_file {
     idl_file *next;         /* in load order */
     const char *path;       /* as opened / printed in diagnostics */
     const char *real_path;  /* identity: realpath(), or the name in memory */
+    int index;              /* load order, for sorting diagnostics */
     const char *rel_path;   /* relative to its -I root (for generated names) */
     const char *src;        /* contents, NUL-terminated (may hold NULs) */
     uint32_t len;

@@ -254,19 +254,24 @@ static void collect(idl_ctx *ctx, idl_file *f, idl_decl *d) {
         return;
     d->qname = idl_arena_printf(ctx->arena, "%s.%s", f->package, d->name.text);
     idl_decl *prev = sym_get(ctx, d->qname);
+    if (prev == NULL && is_versioned(d) && d->version == 0) {
+        d->qname = NULL; /* bad version, reported by the parser */
+        return;
+    }
     if (prev == NULL) {
         sym_put(ctx, d->qname, d);
         return;
     }
     if (is_versioned(d) && prev->kind == d->kind) {
-        if (d->version == 0)
-            return; /* bad version already reported */
-        idl_decl *same = idl_find_version(prev, d->version);
-        if (same != NULL) {
+        idl_decl *same = d->version ? idl_find_version(prev, d->version) : 0;
+        if (same != NULL)
             idl_error(ctx, d->version_loc, "duplicate version v%u of %s '%s'",
                       d->version, idl_decl_kind_name(d->kind), d->qname);
+        if (same != NULL)
             idl_note(ctx, same->version_loc, "v%u first declared here",
                      d->version);
+        if (same != NULL || d->version == 0) {
+            d->qname = NULL; /* reported; not part of the family */
             return;
         }
         idl_decl *last = prev;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "fingerprint.h"
 #include "idlc.h"
 
@@ -68,6 +69,7 @@ static idl_ctx *compile(const args *a, FILE *err) {
         idl_load(ctx, a->files[i]);
     if (!ctx->stopped)
         idl_check(ctx);
+    idl_diag_flush(ctx);
     return ctx;
 }
 

@@ -26,7 +26,7 @@ static void build_line_starts(idl_ctx *ctx, idl_file *f) {
 /* Prints the source line of loc and a caret under its column. Non-printable
  * bytes (NUL, control characters) show as '?', so the caret stays aligned
  * byte for byte. */
-static void show_source(idl_ctx *ctx, idl_loc loc) {
+static void show_source(idl_ctx *ctx, FILE *out, idl_loc loc) {
     idl_file *f = loc.file;
     if (f == NULL || f->src == NULL || loc.line == 0)
         return;
@@ -47,34 +47,96 @@ static void show_source(idl_ctx *ctx, idl_loc loc) {
         from = at > start + SHOW_MAX / 2 ? at - SHOW_MAX / 2 : start;
         to = from + SHOW_MAX < end ? from + SHOW_MAX : end;
     }
-    fputs("    ", ctx->diag_out);
+    fputs("    ", out);
     for (uint32_t i = from; i < to; i++) {
         unsigned char c = (unsigned char)f->src[i];
-        fputc(c == '\t' || c >= 0x20 ? (int)c : '?', ctx->diag_out);
+        fputc(c == '\t' || c >= 0x20 ? (int)c : '?', out);
     }
-    fputs("\n    ", ctx->diag_out);
+    fputs("\n    ", out);
     for (uint32_t i = from; i < start + col0 && i < to; i++)
-        fputc(f->src[i] == '\t' ? '\t' : ' ', ctx->diag_out);
-    fputs("^\n", ctx->diag_out);
+        fputc(f->src[i] == '\t' ? '\t' : ' ', out);
+    fputs("^\n", out);
+}
+
+/* One buffered diagnostic with the notes that follow it. */
+struct idl_diag {
+    int file_index; /* -1: no file, printed first */
+    uint32_t line, col;
+    size_t seq;     /* report order: keeps the sort stable */
+    char *text;     /* heap; notes appended */
+};
+
+static char *format_diag(idl_ctx *ctx, idl_loc loc, const char *kind,
+                         const char *fmt, va_list ap) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    if (out == NULL)
+        abort(); /* idlc is a CLI: out of memory ends it */
+    if (loc.file != NULL)
+        fprintf(out, "%s:%u:%u: %s: ", loc.file->path, loc.line, loc.col,
+                kind);
+    else
+        fprintf(out, "idlc: %s: ", kind);
+    vfprintf(out, fmt, ap);
+    fputc('\n', out);
+    show_source(ctx, out, loc);
+    fclose(out);
+    return buf;
+}
+
+static void push_diag(idl_ctx *ctx, idl_loc loc, char *text) {
+    if (ctx->ndiags == ctx->diags_cap) {
+        size_t cap = ctx->diags_cap ? ctx->diags_cap * 2 : 32;
+        struct idl_diag *d = realloc(ctx->diags, cap * sizeof(*d));
+        if (d == NULL)
+            abort();
+        ctx->diags = d;
+        ctx->diags_cap = cap;
+    }
+    struct idl_diag *d = &ctx->diags[ctx->ndiags];
+    d->file_index = loc.file ? loc.file->index : -1;
+    d->line = loc.line;
+    d->col = loc.col;
+    d->seq = ctx->ndiags;
+    d->text = text;
+    ctx->ndiags++;
 }
 
 static void report(idl_ctx *ctx, idl_loc loc, const char *kind,
                    const char *fmt, va_list ap) {
-    if (loc.file != NULL)
-        fprintf(ctx->diag_out, "%s:%u:%u: %s: ", loc.file->path, loc.line,
-                loc.col, kind);
-    else
-        fprintf(ctx->diag_out, "idlc: %s: ", kind);
-    vfprintf(ctx->diag_out, fmt, ap);
-    fputc('\n', ctx->diag_out);
-    show_source(ctx, loc);
+    push_diag(ctx, loc, format_diag(ctx, loc, kind, fmt, ap));
+}
+
+static int diag_cmp(const void *pa, const void *pb) {
+    const struct idl_diag *a = pa, *b = pb;
+    if (a->file_index != b->file_index)
+        return a->file_index < b->file_index ? -1 : 1;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    return a->seq < b->seq ? -1 : (a->seq > b->seq);
+}
+
+void idl_diag_flush(idl_ctx *ctx) {
+    qsort(ctx->diags, ctx->ndiags, sizeof(*ctx->diags), diag_cmp);
+    for (size_t i = 0; i < ctx->ndiags; i++) {
+        fputs(ctx->diags[i].text, ctx->diag_out);
+        free(ctx->diags[i].text);
+    }
+    ctx->ndiags = 0;
+    if (ctx->stopped && !ctx->stop_reported) {
+        fprintf(ctx->diag_out, "idlc: error: too many errors, stopping\n");
+        ctx->stop_reported = true;
+    }
+    fflush(ctx->diag_out);
 }
 
 static bool count_error(idl_ctx *ctx) {
     if (ctx->stopped)
         return false;
     if (ctx->errors >= IDL_MAX_ERRORS) {
-        fprintf(ctx->diag_out, "idlc: error: too many errors, stopping\n");
         ctx->stopped = true;
         return false;
     }
@@ -101,13 +163,23 @@ void idl_warning(idl_ctx *ctx, idl_loc loc, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* A note is glued to the diagnostic before it, so sorting keeps them
+ * together. */
 void idl_note(idl_ctx *ctx, idl_loc loc, const char *fmt, ...) {
-    if (ctx->stopped)
+    if (ctx->stopped || ctx->ndiags == 0)
         return;
     va_list ap;
     va_start(ap, fmt);
-    report(ctx, loc, "note", fmt, ap);
+    char *note = format_diag(ctx, loc, "note", fmt, ap);
     va_end(ap);
+    struct idl_diag *prev = &ctx->diags[ctx->ndiags - 1];
+    size_t a = strlen(prev->text), b = strlen(note);
+    char *joined = realloc(prev->text, a + b + 1);
+    if (joined == NULL)
+        abort();
+    memcpy(joined + a, note, b + 1);
+    prev->text = joined;
+    free(note);
 }
 
 void idl_error_nofile(idl_ctx *ctx, const char *fmt, ...) {

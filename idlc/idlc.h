@@ -39,12 +39,16 @@ struct idl_ctx {
     FILE *diag_out;          /* diagnostics go here */
     int errors;
     int warnings;
+    struct idl_diag *diags;  /* buffered until idl_diag_flush, to sort */
+    size_t ndiags, diags_cap;
     bool stopped;            /* error limit reached */
+    bool stop_reported;
     const char **import_dirs;
     int nimport_dirs;
     const idl_memfile *memfiles; /* when set, imports resolve only here */
     int nmemfiles;
     idl_list files;          /* idl_file, load order */
+    int nfiles;
     struct idl_strmap *syms; /* package.Name -> declaration (checker) */
 
     /* parser state for the file being parsed */

@@ -24,8 +24,11 @@ idl_ctx *idl_ctx_new(const idl_options *opts) {
 }
 
 void idl_ctx_free(idl_ctx *ctx) {
-    if (ctx != NULL)
-        idl_arena_free(ctx->arena);
+    if (ctx == NULL)
+        return;
+    idl_diag_flush(ctx);
+    free(ctx->diags);
+    idl_arena_free(ctx->arena);
 }
 
 static idl_file *find_loaded(idl_ctx *ctx, const char *real_path) {
@@ -144,6 +147,7 @@ static idl_file *load_path(idl_ctx *ctx, const char *path, idl_loc at,
             return NULL;
     }
     idl_file *f = idl_arena_alloc(ctx->arena, sizeof(*f));
+    f->index = ctx->nfiles++;
     f->path = idl_arena_strdup(ctx->arena, path);
     f->real_path = real_path;
     f->rel_path = relative_to_root(ctx, f->path);
