@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* sched_bench.c: tasks with mailboxes on the scheduler: ring, one-way, ping-pong. */
+/* sched_bench.c: tasks with mailboxes on the scheduler: ring, one-way,
+ * ping-pong. */
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* mailbox_test.c: priority order, FIFO per sender, wake-ups, close and limits. */
+/* mailbox_test.c: priority order, FIFO per sender, wake-ups, close and limits.
+ */
 #include "testutil.h"
 
 #include <pthread.h>
@@ -106,8 +107,8 @@ static void test_mailbox_unblock_takes_the_duty_to_schedule(void **state) {
     erg__mailbox_fini(&mb);
 }
 
-static void test_mailbox_push_onto_closed_fails_and_caller_keeps_message(
-    void **state) {
+static void
+test_mailbox_push_onto_closed_fails_and_caller_keeps_message(void **state) {
     (void)state;
     erg__mailbox_t mb;
     erg__mailbox_init(&mb, 0);
@@ -250,8 +251,8 @@ static void test_mailbox_keeps_fifo_per_sender_and_wakes_once(void **state) {
     shared_new();
     pthread_t th[PRODUCERS];
     for (int p = 0; p < PRODUCERS; p++)
-        assert_int_equal(
-            pthread_create(&th[p], NULL, producer, &shared->id[p]), 0);
+        assert_int_equal(pthread_create(&th[p], NULL, producer, &shared->id[p]),
+                         0);
 
     /* last[p][q]: the last sequence number seen from sender p on queue q. */
     int last[PRODUCERS][ERG__MAILBOX_NQUEUES];
@@ -293,8 +294,8 @@ static void test_mailbox_close_under_pushes_loses_nothing(void **state) {
     assert_true(erg__mailbox_unblock(&shared->mb));
     pthread_t th[PRODUCERS];
     for (int p = 0; p < PRODUCERS; p++)
-        assert_int_equal(
-            pthread_create(&th[p], NULL, producer, &shared->id[p]), 0);
+        assert_int_equal(pthread_create(&th[p], NULL, producer, &shared->id[p]),
+                         0);
     long got = 0;
     /* Take some mail, then close while producers are still pushing. */
     while (got < PER_PRODUCER) {
@@ -311,8 +312,8 @@ static void test_mailbox_close_under_pushes_loses_nothing(void **state) {
                      (long)PRODUCERS * PER_PRODUCER);
     assert_int_equal(atomic_load(&shared->wakes), 0);
     for (int q = 0; q < ERG__MAILBOX_NQUEUES; q++)
-        assert_int_equal(
-            erg__mailbox_len(&shared->mb, (erg__mailbox_queue_t)q), 0);
+        assert_int_equal(erg__mailbox_len(&shared->mb, (erg__mailbox_queue_t)q),
+                         0);
     shared_free();
 }
 
@@ -337,6 +338,5 @@ int main(void) {
         cmocka_unit_test(test_mailbox_keeps_fifo_per_sender_and_wakes_once),
         cmocka_unit_test(test_mailbox_close_under_pushes_loses_nothing),
     };
-    return cmocka_run_group_tests_name("core.mailbox", tests, setup,
-                                       teardown);
+    return cmocka_run_group_tests_name("core.mailbox", tests, setup, teardown);
 }

@@ -354,7 +354,8 @@ static atomic_int running_max;
 static erg__task_status_t measured_run(erg__task_t *t, unsigned max) {
     int now = atomic_fetch_add(&running_now, 1) + 1;
     int seen = atomic_load(&running_max);
-    while (now > seen && !atomic_compare_exchange_weak(&running_max, &seen, now))
+    while (now > seen &&
+           !atomic_compare_exchange_weak(&running_max, &seen, now))
         ;
     sleep_us(200);
     atomic_fetch_sub(&running_now, 1);

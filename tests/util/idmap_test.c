@@ -268,9 +268,8 @@ static void test_idmap_lookups_race_removals_without_dangling(void **state) {
         atomic_store(&recent[i], 0);
     pthread_t w[WRITERS], r[READERS];
     for (int i = 0; i < WRITERS; i++)
-        assert_int_equal(pthread_create(&w[i], NULL, writer,
-                                        (void *)(uintptr_t)(i + 1)),
-                         0);
+        assert_int_equal(
+            pthread_create(&w[i], NULL, writer, (void *)(uintptr_t)(i + 1)), 0);
     for (int i = 0; i < READERS; i++)
         assert_int_equal(pthread_create(&r[i], NULL, reader, NULL), 0);
     for (int i = 0; i < WRITERS; i++)

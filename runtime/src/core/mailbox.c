@@ -12,7 +12,7 @@
 static erg__mailbox_node_t blocked_tag;
 static erg__mailbox_node_t closed_tag;
 #define BLOCKED (&blocked_tag)
-#define CLOSED (&closed_tag)
+#define CLOSED  (&closed_tag)
 
 static bool is_tag_or_empty(const erg__mailbox_node_t *top) {
     return top == NULL || top == BLOCKED || top == CLOSED;
@@ -44,8 +44,8 @@ erg_err_t erg__mailbox_push(erg__mailbox_t *mb, erg__mailbox_queue_t q,
      * Count first, so concurrent producers cannot all pass the check and
      * overshoot the limit; an attempt that fails gives its count back.
      */
-    uint32_t before = atomic_fetch_add_explicit(&mb->pushed[q], 1,
-                                                memory_order_relaxed);
+    uint32_t before =
+        atomic_fetch_add_explicit(&mb->pushed[q], 1, memory_order_relaxed);
     if (mb->limit != 0) {
         uint32_t popped =
             atomic_load_explicit(&mb->popped[q], memory_order_relaxed);
@@ -70,9 +70,8 @@ erg_err_t erg__mailbox_push(erg__mailbox_t *mb, erg__mailbox_queue_t q,
          * acquire pairs with the reader's release when it blocked, so the
          * worker we hand the process to sees what the last turn wrote.
          */
-    } while (!atomic_compare_exchange_weak_explicit(&mb->head, &top, node,
-                                                    memory_order_acq_rel,
-                                                    memory_order_relaxed));
+    } while (!atomic_compare_exchange_weak_explicit(
+        &mb->head, &top, node, memory_order_acq_rel, memory_order_relaxed));
     *must_schedule = top == BLOCKED;
     return ERG_OK;
 }
@@ -165,8 +164,7 @@ bool erg__mailbox_try_block(erg__mailbox_t *mb) {
 bool erg__mailbox_unblock(erg__mailbox_t *mb) {
     erg__mailbox_node_t *expected = BLOCKED;
     return atomic_compare_exchange_strong_explicit(
-        &mb->head, &expected, NULL, memory_order_acq_rel,
-        memory_order_relaxed);
+        &mb->head, &expected, NULL, memory_order_acq_rel, memory_order_relaxed);
 }
 
 void erg__mailbox_close(erg__mailbox_t *mb) {
@@ -181,8 +179,10 @@ bool erg__mailbox_is_closed(erg__mailbox_t *mb) {
 }
 
 uint32_t erg__mailbox_len(erg__mailbox_t *mb, erg__mailbox_queue_t q) {
-    uint32_t popped = atomic_load_explicit(&mb->popped[q], memory_order_relaxed);
-    uint32_t pushed = atomic_load_explicit(&mb->pushed[q], memory_order_relaxed);
+    uint32_t popped =
+        atomic_load_explicit(&mb->popped[q], memory_order_relaxed);
+    uint32_t pushed =
+        atomic_load_explicit(&mb->pushed[q], memory_order_relaxed);
     /* Read in this order, a racing pop cannot make the result negative
      * except through a push that was refused and undone meanwhile. */
     int32_t len = (int32_t)(pushed - popped);

@@ -48,22 +48,22 @@ struct erg__sched_s {
     pthread_cond_t work_cv;  /* idle workers holding a slot */
     pthread_cond_t spare_cv; /* spares without a slot */
     erg__queue_t runq;
-    atomic_uint nready;     /* runq length; written under lock */
-    atomic_bool stopping;   /* written under lock */
-    unsigned nworkers;      /* N: slots */
-    unsigned nactive;       /* threads holding a slot (may exceed N briefly) */
-    unsigned nspinning;     /* spinning, or woken and not yet looking */
-    unsigned max_spinners;  /* spinning at once, so the loop thread runs */
-    unsigned nparked;       /* holding a slot, waiting on work_cv */
-    unsigned wake_tokens;   /* pending deliberate wakes of parked workers */
-    unsigned nspare;        /* spares waiting on spare_cv */
-    unsigned spare_tokens;  /* pending slot grants to spares */
-    unsigned nthreads;      /* created, for the cap and for tests */
+    atomic_uint nready;    /* runq length; written under lock */
+    atomic_bool stopping;  /* written under lock */
+    unsigned nworkers;     /* N: slots */
+    unsigned nactive;      /* threads holding a slot (may exceed N briefly) */
+    unsigned nspinning;    /* spinning, or woken and not yet looking */
+    unsigned max_spinners; /* spinning at once, so the loop thread runs */
+    unsigned nparked;      /* holding a slot, waiting on work_cv */
+    unsigned wake_tokens;  /* pending deliberate wakes of parked workers */
+    unsigned nspare;       /* spares waiting on spare_cv */
+    unsigned spare_tokens; /* pending slot grants to spares */
+    unsigned nthreads;     /* created, for the cap and for tests */
     unsigned max_threads;
     unsigned max_per_turn;
     uint64_t spin_ns;
     bool started;
-    erg__queue_t threads;   /* worker_t, every thread ever started */
+    erg__queue_t threads; /* worker_t, every thread ever started */
 };
 
 /* The worker the calling thread is, if any: block_begin/_end find their
@@ -241,10 +241,9 @@ void erg__sched_free(erg__sched_t *s) {
 
 static void runq_push(erg__sched_t *s, erg__task_t *task) {
     erg__queue_insert_tail(&s->runq, &task->link);
-    atomic_store_explicit(&s->nready,
-                          atomic_load_explicit(&s->nready,
-                                               memory_order_relaxed) + 1,
-                          memory_order_release);
+    atomic_store_explicit(
+        &s->nready, atomic_load_explicit(&s->nready, memory_order_relaxed) + 1,
+        memory_order_release);
 }
 
 static erg__task_t *runq_pop(erg__sched_t *s) {
@@ -252,10 +251,9 @@ static erg__task_t *runq_pop(erg__sched_t *s) {
         return NULL;
     erg__queue_t *q = erg__queue_head(&s->runq);
     erg__queue_remove(q);
-    atomic_store_explicit(&s->nready,
-                          atomic_load_explicit(&s->nready,
-                                               memory_order_relaxed) - 1,
-                          memory_order_relaxed);
+    atomic_store_explicit(
+        &s->nready, atomic_load_explicit(&s->nready, memory_order_relaxed) - 1,
+        memory_order_relaxed);
     return ERG__QUEUE_DATA(q, erg__task_t, link);
 }
 

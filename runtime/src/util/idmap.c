@@ -120,8 +120,8 @@ static erg_err_t resize(shard_t *sh, uint32_t cap) {
 }
 
 erg_err_t erg__idmap_add(erg__idmap_t *m, void *obj, uint64_t *id) {
-    uint64_t new_id = atomic_fetch_add_explicit(&m->next_id, 1,
-                                                memory_order_relaxed);
+    uint64_t new_id =
+        atomic_fetch_add_explicit(&m->next_id, 1, memory_order_relaxed);
     shard_t *sh = shard_of(m, new_id);
     pthread_mutex_lock(&sh->lock);
     /* Keep the load at most 1/2: probes stay short for linear probing. */
@@ -164,8 +164,8 @@ static void delete_at(shard_t *sh, uint32_t hole) {
     for (uint32_t j = (hole + 1) & mask; sh->slots[j].id != 0;
          j = (j + 1) & mask) {
         uint32_t home = home_of(sh, sh->slots[j].id);
-        bool stays = hole <= j ? (hole < home && home <= j)
-                               : (hole < home || home <= j);
+        bool stays =
+            hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
         if (!stays) {
             sh->slots[hole] = sh->slots[j];
             hole = j;
@@ -204,8 +204,7 @@ uint64_t erg__idmap_count(erg__idmap_t *m) {
     return n;
 }
 
-void erg__idmap_foreach(erg__idmap_t *m, erg__idmap_visit_cb visit,
-                        void *arg) {
+void erg__idmap_foreach(erg__idmap_t *m, erg__idmap_visit_cb visit, void *arg) {
     for (int s = 0; s < NSHARDS; s++) {
         shard_t *sh = &m->shards[s];
         pthread_mutex_lock(&sh->lock);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* queue.h: an intrusive, circular, doubly linked queue (libuv queue.h style). */
+/* queue.h: an intrusive, circular, doubly linked queue in libuv style. */
 #ifndef ERG_UTIL_QUEUE_H
 #define ERG_UTIL_QUEUE_H
 
