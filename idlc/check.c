@@ -416,8 +416,7 @@ static void check_enum(idl_ctx *ctx, idl_decl *d) {
     for (idl_member *m = d->members.first; m != NULL; m = m->next) {
         check_name(ctx, m->name, UPPER_SNAKE, "enum member");
         idl_check_value(ctx, d->file, m->value, d->underlying, NULL,
-                        idl_arena_printf(ctx->arena, "enum member '%s'",
-                                         m->name.text));
+                        "enum member '%s'", m->name.text);
         for (idl_member *p = d->members.first; p != m; p = p->next) {
             if (strcmp(p->name.text, m->name.text) == 0) {
                 idl_error(ctx, m->name.loc, "duplicate enum member '%s'",
@@ -475,9 +474,7 @@ static void check_fields(idl_ctx *ctx, idl_decl *d) {
             continue;
         }
         idl_check_value(ctx, d->file, f->def, f->type, NULL,
-                        idl_arena_printf(ctx->arena, "the default of field "
-                                                     "'%s'",
-                                         f->name.text));
+                        "the default of field '%s'", f->name.text);
     }
 }
 

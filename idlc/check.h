@@ -38,9 +38,11 @@ bool idl_type_converts_saturated(const idl_type *from, const idl_type *to);
 /* idl_check_value checks a value expression against a type. With `src` (a
  * message version) the expression may name the source's fields, as in a
  * conversion; without it (a default) only literals and enum members are
- * allowed. `what` names the destination for messages ("field 'x'"). */
+ * allowed. Messages name the destination as printf(what_fmt, name), e.g.
+ * ("field '%s'", "total"); nested struct literal fields extend the name. */
 void idl_check_value(idl_ctx *ctx, const idl_file *file, idl_expr *e,
-                     const idl_type *type, idl_decl *src, const char *what);
+                     const idl_type *type, idl_decl *src, const char *what_fmt,
+                     const char *name);
 
 /* ---- conversions (convert.c) ---- */
 

@@ -129,8 +129,7 @@ void idl_check_conversion(idl_ctx *ctx, idl_decl *conv) {
             continue;
         }
         idl_check_value(ctx, conv->file, a->value, f->type, src,
-                        idl_arena_printf(ctx->arena, "field '%s'",
-                                         a->field.text));
+                        "field '%s'", a->field.text);
     }
 
     /* Totality: each target field is assigned, carried over by name with a

@@ -120,7 +120,8 @@ static int diag_cmp(const void *pa, const void *pb) {
 }
 
 void idl_diag_flush(idl_ctx *ctx) {
-    qsort(ctx->diags, ctx->ndiags, sizeof(*ctx->diags), diag_cmp);
+    if (ctx->ndiags > 1)
+        qsort(ctx->diags, ctx->ndiags, sizeof(*ctx->diags), diag_cmp);
     for (size_t i = 0; i < ctx->ndiags; i++) {
         fputs(ctx->diags[i].text, ctx->diag_out);
         free(ctx->diags[i].text);

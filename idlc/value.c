@@ -17,8 +17,15 @@ typedef struct vctx {
     idl_ctx *ctx;
     const idl_file *file;
     idl_decl *src;    /* source version of a conversion; NULL for defaults */
-    const char *what; /* destination, for messages */
+    const char *what_fmt; /* "field '%s'": how messages name the target */
+    const char *path;     /* the target, dotted inside struct literals */
+    const char *what;     /* what_fmt applied to path */
 } vctx;
+
+static void set_path(vctx *v, const char *path) {
+    v->path = path;
+    v->what = idl_arena_printf(v->ctx->arena, v->what_fmt, path);
+}
 
 static void check_expr(vctx *v, idl_expr *e, const idl_type *t,
                        narrow_mode mode);
@@ -287,7 +294,7 @@ static void check_struct_literal(vctx *v, idl_expr *e, const idl_type *t) {
         return;
     }
     idl_decl *s = inner->decl;
-    const char *outer = v->what;
+    const char *outer = v->what, *outer_path = v->path;
     for (idl_assign *a = e->fields.first; a != NULL; a = a->next) {
         idl_field *f = find_field(s, a->field.text);
         if (f == NULL) {
@@ -304,10 +311,10 @@ static void check_struct_literal(vctx *v, idl_expr *e, const idl_type *t) {
                       outer, a->field.text);
             continue;
         }
-        v->what = idl_arena_printf(v->ctx->arena, "%s.%s", outer,
-                                   a->field.text);
+        set_path(v, idl_arena_printf(v->ctx->arena, "%s.%s", outer_path,
+                                     a->field.text));
         check_expr(v, a->value, f->type, NARROW_NONE);
-        v->what = outer;
+        set_path(v, outer_path);
     }
     for (idl_field *f = s->fields.first; f != NULL; f = f->next) {
         bool set = false;
@@ -412,9 +419,11 @@ static void check_expr(vctx *v, idl_expr *e, const idl_type *t,
 }
 
 void idl_check_value(idl_ctx *ctx, const idl_file *file, idl_expr *e,
-                     const idl_type *type, idl_decl *src, const char *what) {
-    vctx v = {ctx, file, src, what};
+                     const idl_type *type, idl_decl *src, const char *what_fmt,
+                     const char *name) {
+    vctx v = {ctx, file, src, what_fmt, NULL, NULL};
     if (e == NULL || type == NULL)
         return;
+    set_path(&v, name);
     check_expr(&v, e, type, NARROW_NONE);
 }
