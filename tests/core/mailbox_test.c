@@ -144,7 +144,7 @@ static void test_mailbox_full_refuses_until_a_pop(void **state) {
              ERG_EMBOXFULL);
     assert_false(wake);
     assert_int_equal(erg__mailbox_len(&mb, ERG__MAILBOX_MAIN), 2);
-    /* The limit is per queue, as in Ergo: urgent mail still gets in. */
+    /* The limit is per queue: urgent mail still gets in. */
     push_ok(&mb, ERG__MAILBOX_URGENT, &m[3]);
     assert_ptr_equal(erg__mailbox_pop(&mb), &m[3].node);
     assert_ptr_equal(erg__mailbox_pop(&mb), &m[0].node);
@@ -152,6 +152,29 @@ static void test_mailbox_full_refuses_until_a_pop(void **state) {
     push_ok(&mb, ERG__MAILBOX_MAIN, &m[2]);
     assert_ptr_equal(erg__mailbox_pop(&mb), &m[1].node);
     assert_ptr_equal(erg__mailbox_pop(&mb), &m[2].node);
+    assert_null(erg__mailbox_pop(&mb));
+    erg__mailbox_fini(&mb);
+}
+
+static void test_mailbox_limit_spares_urgent_and_system_mail(void **state) {
+    (void)state;
+    erg__mailbox_t mb;
+    erg__mailbox_init(&mb, 1);
+    msg_t m[8];
+    bool wake;
+    /* Signals and system requests are never refused, whatever the limit. */
+    for (int i = 0; i < 3; i++) {
+        push_ok(&mb, ERG__MAILBOX_URGENT, &m[i]);
+        push_ok(&mb, ERG__MAILBOX_SYSTEM, &m[3 + i]);
+    }
+    assert_int_equal(erg__mailbox_len(&mb, ERG__MAILBOX_URGENT), 3);
+    assert_int_equal(erg__mailbox_len(&mb, ERG__MAILBOX_SYSTEM), 3);
+    /* Log records are limited like main mail. */
+    push_ok(&mb, ERG__MAILBOX_LOG, &m[6]);
+    ERG_FAIL(erg__mailbox_push(&mb, ERG__MAILBOX_LOG, &m[7].node, &wake),
+             ERG_EMBOXFULL);
+    for (int i = 0; i < 7; i++)
+        assert_non_null(erg__mailbox_pop(&mb));
     assert_null(erg__mailbox_pop(&mb));
     erg__mailbox_fini(&mb);
 }
@@ -334,6 +357,7 @@ int main(void) {
         cmocka_unit_test(
             test_mailbox_push_onto_closed_fails_and_caller_keeps_message),
         cmocka_unit_test(test_mailbox_full_refuses_until_a_pop),
+        cmocka_unit_test(test_mailbox_limit_spares_urgent_and_system_mail),
         cmocka_unit_test(test_mailbox_len_counts_each_queue),
         cmocka_unit_test(test_mailbox_keeps_fifo_per_sender_and_wakes_once),
         cmocka_unit_test(test_mailbox_close_under_pushes_loses_nothing),

@@ -46,7 +46,7 @@ erg_err_t erg__mailbox_push(erg__mailbox_t *mb, erg__mailbox_queue_t q,
      */
     uint32_t before =
         atomic_fetch_add_explicit(&mb->pushed[q], 1, memory_order_relaxed);
-    if (mb->limit != 0) {
+    if (mb->limit != 0 && (q == ERG__MAILBOX_MAIN || q == ERG__MAILBOX_LOG)) {
         uint32_t popped =
             atomic_load_explicit(&mb->popped[q], memory_order_relaxed);
         int32_t len = (int32_t)(before - popped);

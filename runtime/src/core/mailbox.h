@@ -69,7 +69,7 @@ typedef struct erg__mailbox_s {
     /* Written by producers. */
     _Atomic(erg__mailbox_node_t *) head;
     _Atomic uint32_t pushed[ERG__MAILBOX_NQUEUES];
-    uint32_t limit; /* per queue, 0 = unlimited; fixed at init */
+    uint32_t limit; /* main and log, each; 0 = unlimited; fixed at init */
     char pad_[64 - sizeof(void *) - 5 * sizeof(uint32_t)];
     /* Written by the reader only. */
     _Atomic uint32_t popped[ERG__MAILBOX_NQUEUES];
@@ -77,7 +77,11 @@ typedef struct erg__mailbox_s {
 } erg__mailbox_t;
 
 /*
- * erg__mailbox_init prepares mb with a per-queue size limit (0 = unlimited)
+ * erg__mailbox_init prepares mb with a size limit (0 = unlimited) that the
+ * main and the log queue each have, as Ergo's MailboxSize does. The urgent
+ * and system queues are never limited: exit, down and kill signals, link and
+ * monitor requests must not be refused (they are bounded by the links,
+ * monitors and calls that cause them). The mailbox starts
  * in the *blocked* state: the reader is not scheduled, and the first push
  * reports *must_schedule. A runtime that schedules the reader by itself
  * (a process running its init) calls erg__mailbox_unblock first.
@@ -98,7 +102,7 @@ void erg__mailbox_fini(erg__mailbox_t *mb);
  * in which case the caller must schedule the reader (true for exactly one
  * push per blocked period). On failure the caller keeps the node and
  * *must_schedule is false:
- *   ERG_EMBOXFULL  queue q already holds its limit of messages;
+ *   ERG_EMBOXFULL  q is main or log and already holds limit messages;
  *   ERG_ECLOSED    the mailbox is closed (the process has terminated).
  * Lock-free; thread-safe for any number of producers.
  */
