@@ -217,6 +217,7 @@ struct idl_decl {
     uint8_t fingerprint[32]; /* message/event versions */
     uint64_t wire_id;       /* message/event */
     int visit;              /* scratch for graph walks */
+    struct hold_list *holds; /* structs, unions: what they hold inline */
 };
 
 typedef struct idl_import {

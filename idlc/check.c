@@ -480,70 +480,120 @@ static void check_fields(idl_ctx *ctx, idl_decl *d) {
 
 /* ---- recursion without indirection ---------------------------------------- */
 
-/* Walks the types a value of d holds inline (not behind optional or list);
- * reaching a declaration still on the walk is a cycle. */
-static bool direct_cycle(idl_ctx *ctx, idl_decl *d, idl_decl *root,
-                         idl_field **via);
+/* An edge of the "holds inline" graph: a struct or union holds another one
+ * directly (not behind optional or list) through a field. */
+typedef struct hold_edge {
+    idl_decl *to;
+    idl_field *via;
+} hold_edge;
 
-static bool type_reaches(idl_ctx *ctx, idl_type *t, idl_decl *root) {
-    switch (t->kind) {
-    case IDL_TY_DECL: {
-        idl_decl *n = t->decl;
-        if (n == root)
-            return true;
-        if (n->kind == IDL_D_ENUM || n->visit != WHITE)
-            return false;
-        idl_field *via;
-        return direct_cycle(ctx, n, root, &via);
+typedef struct hold_list {
+    hold_edge *edges;
+    size_t n, cap;
+} hold_list;
+
+static void add_holds(idl_ctx *ctx, hold_list *l, idl_type *t, idl_field *via) {
+    if (t->kind == IDL_TY_MAP) {
+        add_holds(ctx, l, t->key, via);
+        add_holds(ctx, l, t->elem, via);
+        return;
     }
-    case IDL_TY_MAP:
-        return type_reaches(ctx, t->key, root) ||
-               type_reaches(ctx, t->elem, root);
-    default:
-        return false; /* builtins; list and optional are indirections */
+    if (t->kind != IDL_TY_DECL || t->decl->kind == IDL_D_ENUM)
+        return; /* builtins; list and optional are indirections */
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        hold_edge *e = idl_arena_alloc(ctx->arena, cap * sizeof(*e));
+        if (l->n > 0)
+            memcpy(e, l->edges, l->n * sizeof(*e));
+        l->edges = e;
+        l->cap = cap;
     }
+    l->edges[l->n++] = (hold_edge){t->decl, via};
 }
 
-static bool direct_cycle(idl_ctx *ctx, idl_decl *d, idl_decl *root,
-                         idl_field **via) {
-    d->visit = GREY;
-    for (idl_field *f = d->fields.first; f != NULL; f = f->next) {
-        if (f->type != NULL && type_reaches(ctx, f->type, root)) {
-            *via = f;
+typedef struct dfs_frame {
+    idl_decl *decl;
+    hold_list *holds;
+    size_t next; /* next edge to follow */
+} dfs_frame;
+
+/* Names the cycle from frame `from` to the top, e.g. "A.b -> B.a". */
+static const char *cycle_path(idl_ctx *ctx, dfs_frame *stack, size_t from,
+                              size_t top) {
+    const char *path = "";
+    size_t shown = 0;
+    for (size_t i = from; i <= top; i++, shown++) {
+        if (shown == 8) {
+            path = idl_arena_printf(ctx->arena, "%s -> ...", path);
+            break;
+        }
+        idl_field *via = stack[i].holds->edges[stack[i].next - 1].via;
+        path = idl_arena_printf(ctx->arena, "%s%s%s.%s", path,
+                                i == from ? "" : " -> ",
+                                stack[i].decl->name.text, via->name.text);
+    }
+    return path;
+}
+
+/* One iterative depth-first walk over all structs and unions: an edge back
+ * to a declaration still on the walk is a cycle with no indirection. */
+static void check_recursion(idl_ctx *ctx) {
+    size_t ndecls = 0;
+    for (idl_file *f = ctx->files.first; f != NULL; f = f->next)
+        for (idl_decl *d = f->decls.first; d != NULL; d = d->next)
+            ndecls++;
+    dfs_frame *stack = malloc((ndecls + 1) * sizeof(*stack));
+    if (stack == NULL)
+        abort();
+    for (idl_file *f = ctx->files.first; f != NULL; f = f->next) {
+        for (idl_decl *d = f->decls.first; d != NULL; d = d->next) {
             d->visit = WHITE;
-            return true;
+            if (d->kind != IDL_D_STRUCT && d->kind != IDL_D_UNION)
+                continue;
+            hold_list *l = idl_arena_alloc(ctx->arena, sizeof(*l));
+            for (idl_field *fl = d->fields.first; fl != NULL; fl = fl->next)
+                if (fl->type != NULL)
+                    add_holds(ctx, l, fl->type, fl);
+            d->holds = l;
         }
     }
-    /* BLACK: no path from here back to root; never walked again for root. */
-    d->visit = BLACK;
-    return false;
-}
-
-static void reset_visits(idl_ctx *ctx) {
+    for (idl_file *f = ctx->files.first; f != NULL; f = f->next) {
+        for (idl_decl *root = f->decls.first; root != NULL; root = root->next) {
+            if (root->holds == NULL || root->visit != WHITE)
+                continue;
+            size_t top = 0;
+            stack[0] = (dfs_frame){root, root->holds, 0};
+            root->visit = GREY;
+            for (;;) {
+                dfs_frame *fr = &stack[top];
+                if (fr->next == fr->holds->n) {
+                    fr->decl->visit = BLACK;
+                    if (top == 0)
+                        break;
+                    top--;
+                    continue;
+                }
+                hold_edge e = fr->holds->edges[fr->next++];
+                if (e.to->visit == GREY) {
+                    size_t from = 0;
+                    while (stack[from].decl != e.to)
+                        from++;
+                    idl_error(ctx, e.via->name.loc,
+                              "%s '%s' contains itself through %s with no "
+                              "optional or list in between",
+                              idl_decl_kind_name(e.to->kind), e.to->name.text,
+                              cycle_path(ctx, stack, from, top));
+                } else if (e.to->visit == WHITE && e.to->holds != NULL) {
+                    e.to->visit = GREY;
+                    stack[++top] = (dfs_frame){e.to, e.to->holds, 0};
+                }
+            }
+        }
+    }
+    free(stack);
     for (idl_file *f = ctx->files.first; f != NULL; f = f->next)
         for (idl_decl *d = f->decls.first; d != NULL; d = d->next)
             d->visit = WHITE;
-}
-
-static void check_recursion(idl_ctx *ctx) {
-    for (idl_file *f = ctx->files.first; f != NULL; f = f->next) {
-        for (idl_decl *d = f->decls.first; d != NULL; d = d->next) {
-            if (d->kind != IDL_D_STRUCT && d->kind != IDL_D_UNION)
-                continue;
-            if (d->qname == NULL)
-                continue;
-            reset_visits(ctx);
-            idl_field *via = NULL;
-            if (direct_cycle(ctx, d, d, &via))
-                idl_error(ctx, via->name.loc,
-                          "%s '%s' contains itself through %s '%s' with no "
-                          "optional or list in between",
-                          idl_decl_kind_name(d->kind), d->name.text,
-                          d->kind == IDL_D_UNION ? "arm" : "field",
-                          via->name.text);
-        }
-    }
-    reset_visits(ctx);
 }
 
 /* ---- actors --------------------------------------------------------------- */

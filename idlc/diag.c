@@ -2,6 +2,8 @@
 /* diag.c: file:line:col diagnostics with a caret line; counts errors. */
 #include "diag.h"
 
+#include "lexer.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,14 +49,31 @@ static void show_source(idl_ctx *ctx, FILE *out, idl_loc loc) {
         from = at > start + SHOW_MAX / 2 ? at - SHOW_MAX / 2 : start;
         to = from + SHOW_MAX < end ? from + SHOW_MAX : end;
     }
+    /* Valid UTF-8 is shown as is; other bytes and control characters as
+     * '?'. The caret line advances one column per character shown. */
+    const unsigned char *src = (const unsigned char *)f->src;
+    const unsigned char *lim = src + to;
+    uint32_t caret_at = start + col0;
     fputs("    ", out);
-    for (uint32_t i = from; i < to; i++) {
-        unsigned char c = (unsigned char)f->src[i];
-        fputc(c == '\t' || c >= 0x20 ? (int)c : '?', out);
+    for (uint32_t i = from; i < to;) {
+        int n = src[i] < 0x80 ? 1 : idl_utf8_seq_len(src + i, lim);
+        if (n > 1) {
+            fwrite(src + i, 1, (size_t)n, out);
+        } else {
+            n = 1;
+            fputc(src[i] == '\t' || (src[i] >= 0x20 && src[i] < 0x7f)
+                      ? (int)src[i]
+                      : '?',
+                  out);
+        }
+        i += (uint32_t)n;
     }
     fputs("\n    ", out);
-    for (uint32_t i = from; i < start + col0 && i < to; i++)
-        fputc(f->src[i] == '\t' ? '\t' : ' ', out);
+    for (uint32_t i = from; i < caret_at && i < to;) {
+        int n = src[i] < 0x80 ? 1 : idl_utf8_seq_len(src + i, lim);
+        fputc(src[i] == '\t' ? '\t' : ' ', out);
+        i += (uint32_t)(n > 1 ? n : 1);
+    }
     fputs("^\n", out);
 }
 

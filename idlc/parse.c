@@ -402,6 +402,8 @@ void idl_syntax_error(idl_ctx *ctx, int major, const idl_token *tok,
         major == TK_VERSION)
         snprintf(found, sizeof(found), "'%.*s'",
                  tok->len > 40 ? 40 : (int)tok->len, tok->text);
+    else if (major == TK_STRING)
+        snprintf(found, sizeof(found), "string literal");
     else if (is_name_like(major))
         snprintf(found, sizeof(found), "keyword %s", idl_token_name(major));
     else
