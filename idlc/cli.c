@@ -6,6 +6,7 @@
 #include "diag.h"
 #include "fingerprint.h"
 #include "idlc.h"
+#include "lock.h"
 
 static const char usage_text[] =
     "usage: idlc <command> [options] FILE...\n"
@@ -14,6 +15,9 @@ static const char usage_text[] =
     "  check [-I DIR]... FILE...        parse and check schemas\n"
     "  fingerprint [-I DIR]... FILE...  print 'package.Name vN sha256:<hex>'\n"
     "                                   for every message and event version\n"
+    "  lock --lock FILE [--update [--force]] [-I DIR]... FILE...\n"
+    "                                   hold the schemas to the released\n"
+    "                                   versions in FILE (erg.lock)\n"
     "\n"
     "options:\n"
     "  -I DIR      add an import root (repeatable; searched in order)\n"
@@ -102,6 +106,8 @@ int idlc_main(int argc, char **argv, FILE *out, FILE *err) {
         fprintf(out, "idlc %s\n", IDLC_VERSION);
         return 0;
     }
+    if (strcmp(cmd, "lock") == 0)
+        return idlc_lock_main(argc - 2, argv + 2, out, err);
     bool is_check = strcmp(cmd, "check") == 0;
     bool is_fp = strcmp(cmd, "fingerprint") == 0;
     if (!is_check && !is_fp) {

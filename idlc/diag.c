@@ -202,6 +202,31 @@ void idl_note(idl_ctx *ctx, idl_loc loc, const char *fmt, ...) {
     free(note);
 }
 
+void idl_error_rule(idl_ctx *ctx, idl_loc loc, const char *rule,
+                    const char *fmt, ...) {
+    if (!count_error(ctx))
+        return;
+    char kind[96];
+    snprintf(kind, sizeof(kind), "error[%s]", rule);
+    va_list ap;
+    va_start(ap, fmt);
+    report(ctx, loc, kind, fmt, ap);
+    va_end(ap);
+}
+
+void idl_warning_rule(idl_ctx *ctx, idl_loc loc, const char *rule,
+                      const char *fmt, ...) {
+    if (ctx->stopped)
+        return;
+    ctx->warnings++;
+    char kind[96];
+    snprintf(kind, sizeof(kind), "warning[%s]", rule);
+    va_list ap;
+    va_start(ap, fmt);
+    report(ctx, loc, kind, fmt, ap);
+    va_end(ap);
+}
+
 void idl_error_nofile(idl_ctx *ctx, const char *fmt, ...) {
     idl_loc none = {0};
     if (!count_error(ctx))

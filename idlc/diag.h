@@ -20,6 +20,15 @@ void idl_warning(idl_ctx *ctx, idl_loc loc, const char *fmt, ...)
 void idl_note(idl_ctx *ctx, idl_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* idl_error_rule and idl_warning_rule report `file:line:col:
+ * error[RULE]: ...`, for the lock and compatibility checks whose rules have
+ * names (docs/compat.md). */
+void idl_error_rule(idl_ctx *ctx, idl_loc loc, const char *rule,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void idl_warning_rule(idl_ctx *ctx, idl_loc loc, const char *rule,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* idl_error_nofile reports `idlc: error: ...` (no position). */
 void idl_error_nofile(idl_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -73,6 +73,11 @@ void idl_ctx_free(idl_ctx *ctx);
  * everything it imports, parsing each. Returns the file or NULL. */
 idl_file *idl_load(idl_ctx *ctx, const char *path);
 
+/* idl_load_text reads a file that is not a schema (the lock file), so its
+ * lines can carry diagnostics with carets. It is not added to ctx->files.
+ * Returns NULL after a diagnostic when it cannot be read. */
+idl_file *idl_load_text(idl_ctx *ctx, const char *path);
+
 /* idl_parse_file runs the lexer and the lemon parser over one loaded file. */
 void idl_parse_file(idl_ctx *ctx, idl_file *f);
 

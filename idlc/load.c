@@ -209,6 +209,23 @@ static void load_imports(idl_ctx *ctx, idl_file *f) {
     }
 }
 
+idl_file *idl_load_text(idl_ctx *ctx, const char *path) {
+    idl_loc none = {0};
+    const char *src;
+    uint32_t len;
+    if (!read_file(ctx, path, none, &src, &len))
+        return NULL;
+    idl_file *f = idl_arena_alloc(ctx->arena, sizeof(*f));
+    f->index = ctx->nfiles++;
+    f->path = idl_arena_strdup(ctx->arena, path);
+    f->real_path = f->path;
+    f->rel_path = f->path;
+    f->src = src;
+    f->len = len;
+    f->parsed = true; /* not a schema: never parsed */
+    return f;
+}
+
 idl_file *idl_load(idl_ctx *ctx, const char *path) {
     idl_loc none = {0};
     return load_path(ctx, path, none, true);
