@@ -218,6 +218,7 @@ struct idl_decl {
     uint64_t wire_id;       /* message/event */
     int visit;              /* scratch for graph walks */
     struct hold_list *holds; /* structs, unions: what they hold inline */
+    int nerrors;            /* conversions: errors found in them */
 };
 
 typedef struct idl_import {

@@ -781,8 +781,10 @@ void idl_check(idl_ctx *ctx) {
         for (idl_decl *d = f->decls.first; d != NULL; d = d->next) {
             if (is_conversion(d)) {
                 check_annots(ctx, d->annots, NULL, "conversions");
+                int before = ctx->errors;
                 if (f->package != NULL)
                     idl_check_conversion(ctx, d);
+                d->nerrors = ctx->errors - before;
             } else if (d->kind == IDL_D_ACTOR) {
                 check_actor(ctx, d);
             }

@@ -6,6 +6,7 @@
 #include "diag.h"
 #include "fingerprint.h"
 #include "idlc.h"
+#include "compat.h"
 #include "lock.h"
 
 static const char usage_text[] =
@@ -18,6 +19,9 @@ static const char usage_text[] =
     "  lock --lock FILE [--update [--force]] [-I DIR]... FILE...\n"
     "                                   hold the schemas to the released\n"
     "                                   versions in FILE (erg.lock)\n"
+    "  compat [-I DIR]... OLD_ROOT NEW_ROOT\n"
+    "                                   report breaking changes from the\n"
+    "                                   OLD schema tree to the NEW one\n"
     "\n"
     "options:\n"
     "  -I DIR      add an import root (repeatable; searched in order)\n"
@@ -108,6 +112,8 @@ int idlc_main(int argc, char **argv, FILE *out, FILE *err) {
     }
     if (strcmp(cmd, "lock") == 0)
         return idlc_lock_main(argc - 2, argv + 2, out, err);
+    if (strcmp(cmd, "compat") == 0)
+        return idlc_compat_main(argc - 2, argv + 2, out, err);
     bool is_check = strcmp(cmd, "check") == 0;
     bool is_fp = strcmp(cmd, "fingerprint") == 0;
     if (!is_check && !is_fp) {

@@ -174,7 +174,7 @@ void idl_error(idl_ctx *ctx, idl_loc loc, const char *fmt, ...) {
 }
 
 void idl_warning(idl_ctx *ctx, idl_loc loc, const char *fmt, ...) {
-    if (ctx->stopped)
+    if (ctx->stopped || ctx->no_warnings)
         return;
     ctx->warnings++;
     va_list ap;

@@ -42,6 +42,7 @@ struct idl_ctx {
     struct idl_diag *diags;  /* buffered until idl_diag_flush, to sort */
     size_t ndiags, diags_cap;
     bool stopped;            /* error limit reached */
+    bool no_warnings;
     bool stop_reported;
     const char **import_dirs;
     int nimport_dirs;
@@ -64,6 +65,7 @@ typedef struct idl_options {
     FILE *diag_out;
     const idl_memfile *memfiles;
     int nmemfiles;
+    bool no_warnings; /* drop plain warnings (rule warnings still show) */
 } idl_options;
 
 idl_ctx *idl_ctx_new(const idl_options *opts);

@@ -20,6 +20,7 @@ idl_ctx *idl_ctx_new(const idl_options *opts) {
     ctx->nimport_dirs = opts->nimport_dirs;
     ctx->memfiles = opts->memfiles;
     ctx->nmemfiles = opts->nmemfiles;
+    ctx->no_warnings = opts->no_warnings;
     return ctx;
 }
 

@@ -226,7 +226,7 @@ static int run_lock(idl_ctx *ctx, const lock_opts *o, FILE *out, FILE *err) {
                 continue;
             }
             if (e->deprecated)
-                idl_error_rule(ctx, e->loc, "REMOVED_VERSION",
+                idl_error_rule(ctx, e->loc, "VERSION_REMOVED",
                                "%s v%u was removed from the schemas; it is "
                                "deprecated, so run 'idlc lock --update' to "
                                "drop its line",
@@ -234,7 +234,7 @@ static int run_lock(idl_ctx *ctx, const lock_opts *o, FILE *out, FILE *err) {
             else if (o->update && o->force)
                 dropped++;
             else
-                idl_error_rule(ctx, e->loc, "REMOVED_VERSION",
+                idl_error_rule(ctx, e->loc, "VERSION_REMOVED",
                                "%s v%u is locked (released) and was removed "
                                "from the schemas; deprecate it first, and "
                                "remove it once no actor accepts it",
