@@ -33,7 +33,7 @@ build: deps
 	$(call build_preset,default,build)
 
 demo: build
-	./build/bin/example_errors
+	scripts/demo.sh build
 
 test: build
 	ctest --test-dir build --output-on-failure -j $(JOBS)
