@@ -142,6 +142,28 @@ const char *idl_decl_kind_name(idl_decl_kind k) {
     return "declaration";
 }
 
+const char *idl_decl_kind_a(idl_decl_kind k) {
+    switch (k) {
+    case IDL_D_ENUM:
+        return "an enum";
+    case IDL_D_EVENT:
+        return "an event";
+    case IDL_D_UPGRADE:
+        return "an upgrade";
+    case IDL_D_ACTOR:
+        return "an actor";
+    case IDL_D_STRUCT:
+        return "a struct";
+    case IDL_D_UNION:
+        return "a union";
+    case IDL_D_MESSAGE:
+        return "a message";
+    case IDL_D_DOWNGRADE:
+        return "a downgrade";
+    }
+    return "a declaration";
+}
+
 static const char *bound_suffix(idl_ctx *ctx, const idl_type *t) {
     return t->has_bound
                ? idl_arena_printf(ctx->arena, ", %llu",

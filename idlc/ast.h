@@ -272,6 +272,8 @@ idl_actor_item *idl_actor_item_new(idl_ctx *ctx, idl_actor_verb verb,
 const char *idl_builtin_name(idl_builtin b);
 idl_builtin idl_builtin_lookup(const char *name);
 const char *idl_decl_kind_name(idl_decl_kind k);
+/* The kind with its article: "an enum", "a struct". */
+const char *idl_decl_kind_a(idl_decl_kind k);
 /* A type spelled as in the language (`list<string<4>, 10>`), in the arena. */
 const char *idl_type_str(idl_ctx *ctx, const idl_type *t);
 

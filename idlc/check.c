@@ -280,9 +280,8 @@ static void collect(idl_ctx *ctx, idl_file *f, idl_decl *d) {
         last->next_version = d;
         return;
     }
-    idl_error(ctx, d->name.loc, "'%s' is already declared as %s %s",
-              d->qname, prev->kind == IDL_D_ENUM ? "an" : "a",
-              idl_decl_kind_name(prev->kind));
+    idl_error(ctx, d->name.loc, "'%s' is already declared as %s", d->qname,
+              idl_decl_kind_a(prev->kind));
     idl_note(ctx, prev->name.loc, "first declared here");
     d->qname = NULL; /* not resolvable through the symbol table */
 }
@@ -621,12 +620,8 @@ static idl_decl *resolve_version(idl_ctx *ctx, idl_decl *actor, idl_name name,
     if (fam == NULL)
         return NULL;
     if (fam->kind != want) {
-        idl_error(ctx, name.loc, "%s: '%s' is %s %s, not %s %s", role,
-                  name.text, fam->kind == IDL_D_ENUM || fam->kind == IDL_D_EVENT
-                                 || fam->kind == IDL_D_UNION || fam->kind == IDL_D_ACTOR
-                                 ? "an" : "a",
-                  idl_decl_kind_name(fam->kind),
-                  want == IDL_D_EVENT ? "an" : "a", idl_decl_kind_name(want));
+        idl_error(ctx, name.loc, "%s: '%s' is %s, not %s", role, name.text,
+                  idl_decl_kind_a(fam->kind), idl_decl_kind_a(want));
         return NULL;
     }
     if (v->version == 0)

@@ -64,6 +64,22 @@ static void claim_name(idl_ctx *ctx, idl_strmap *names, const char *cname,
     idl_strmap_put(names, cname, c);
 }
 
+/* Duplicate members and arms are already reported as duplicates; their C
+ * names would only repeat the news. */
+static bool first_member_named(const idl_decl *d, const idl_member *m) {
+    for (const idl_member *p = d->members.first; p != m; p = p->next)
+        if (strcmp(p->name.text, m->name.text) == 0)
+            return false;
+    return true;
+}
+
+static bool first_arm_named(const idl_decl *d, const idl_field *a) {
+    for (const idl_field *p = d->fields.first; p != a; p = p->next)
+        if (strcmp(p->name.text, a->name.text) == 0)
+            return false;
+    return true;
+}
+
 static void name_decl(idl_ctx *ctx, idl_strmap *names, idl_decl *d) {
     const char *prefix = idl_c_prefix(ctx, d->package);
     const char *snake = idl_snake(ctx, d->name.text);
@@ -83,7 +99,8 @@ static void name_decl(idl_ctx *ctx, idl_strmap *names, idl_decl *d) {
         d->c_name = idl_arena_printf(ctx->arena, "%s_t", base);
         claim_name(ctx, names, d->c_name, d->name.loc, by);
         for (idl_member *m = d->members.first; m != NULL; m = m->next)
-            claim_name(ctx, names,
+            if (first_member_named(d, m))
+                claim_name(ctx, names,
                        idl_arena_printf(ctx->arena, "%s_%s", upper(ctx, base),
                                         m->name.text),
                        m->name.loc,
@@ -96,7 +113,8 @@ static void name_decl(idl_ctx *ctx, idl_strmap *names, idl_decl *d) {
         claim_name(ctx, names, idl_arena_printf(ctx->arena, "%s_tag_t", base),
                    d->name.loc, by);
         for (idl_field *a = d->fields.first; a != NULL; a = a->next)
-            claim_name(ctx, names,
+            if (first_arm_named(d, a))
+                claim_name(ctx, names,
                        idl_arena_printf(ctx->arena, "%s_%s", upper(ctx, base),
                                         upper(ctx, a->name.text)),
                        a->name.loc,

@@ -35,10 +35,9 @@ static bool resolve_ends(idl_ctx *ctx, idl_decl *conv) {
         return false;
     }
     if (fam->kind != IDL_D_MESSAGE && fam->kind != IDL_D_EVENT) {
-        idl_error(ctx, conv->name.loc, "'%s' is %s %s; only messages and "
-                                       "events have versions to convert",
-                  conv->name.text, fam->kind == IDL_D_ENUM ? "an" : "a",
-                  idl_decl_kind_name(fam->kind));
+        idl_error(ctx, conv->name.loc, "'%s' is %s; only messages and events "
+                                       "have versions to convert",
+                  conv->name.text, idl_decl_kind_a(fam->kind));
         return false;
     }
     if (strcmp(fam->package, conv->file->package) != 0) {

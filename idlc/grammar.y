@@ -72,8 +72,8 @@ annots(A) ::= .                                { A = (idl_list){0}; }
 annots(A) ::= annots(B) annot(C).              { A = B; idl_list_append(&A, C); }
 
 %type annot {idl_annot *}
-annot(A) ::= AT IDENT(N).                      { A = idl_annot_new(ctx, idl_tok_name(ctx, &N), NULL); }
-annot(A) ::= AT IDENT(N) LPAREN expr(E) RPAREN. { A = idl_annot_new(ctx, idl_tok_name(ctx, &N), E); }
+annot(A) ::= AT(K) IDENT(N).                   { A = idl_act_annot(ctx, &K, &N, NULL); }
+annot(A) ::= AT(K) IDENT(N) LPAREN expr(E) RPAREN. { A = idl_act_annot(ctx, &K, &N, E); }
 
 /* ---- declarations --------------------------------------------------- */
 

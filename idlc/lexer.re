@@ -90,6 +90,23 @@ static void bad_high_byte(idl_lexer *lx, const unsigned char *p,
                   "comment");
 }
 
+/* Skips a line comment up to (not including) its newline, reporting NUL
+ * bytes and invalid UTF-8 inside it without ending it. */
+static void skip_line_comment(idl_lexer *lx) {
+    for (;;) {
+        const unsigned char *p = lx->cur;
+        /*!re2c
+            "\n"      { lx->cur = p; return; }
+            "\x00"    { idl_error(lx->ctx, loc_at(lx, p),
+                                  "NUL byte in source");
+                        continue; }
+            [\x80-\xff] { bad_high_byte(lx, p, true); continue; }
+            $         { return; }
+            *         { continue; }
+        */
+    }
+}
+
 /* Skips a block comment whose "/" "*" starts at start. Comments do not nest.
  * Returns false at an unterminated comment (reported). */
 static bool skip_block_comment(idl_lexer *lx, const unsigned char *start) {
@@ -261,7 +278,7 @@ int idl_lex(idl_lexer *lx, idl_token *tok) {
             $                { return 0; }
             [ \t\r\f\v]+     { continue; }
             "\n"             { newline(lx); continue; }
-            "//" [^\n\x00]*  { continue; }
+            "//"             { skip_line_comment(lx); continue; }
             "/" "*"          { if (!skip_block_comment(lx, p))
                                    return 0;
                                continue; }

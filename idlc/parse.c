@@ -187,6 +187,13 @@ void idl_act_decl(idl_ctx *ctx, idl_list annots, idl_decl *d) {
     idl_list_append(&ctx->cur_file->decls, d);
 }
 
+idl_annot *idl_act_annot(idl_ctx *ctx, const idl_token *at,
+                         const idl_token *name, idl_expr *arg) {
+    idl_name n = idl_tok_name(ctx, name);
+    n.loc = at->loc;
+    return idl_annot_new(ctx, n, arg);
+}
+
 /* ---- declarations ------------------------------------------------------- */
 
 idl_decl *idl_act_enum(idl_ctx *ctx, idl_loc kw, const idl_token *name,
@@ -457,7 +464,9 @@ void idl_parse_file(idl_ctx *ctx, idl_file *f) {
     if (parser == NULL)
         abort(); /* idlc is a CLI: out of memory ends it */
     int code;
+    bool saw_package = false; /* a broken package line is not a missing one */
     while ((code = idl_lex(&lx, &tok)) != 0) {
+        saw_package |= code == TK_PACKAGE;
         ctx->cur_tok_loc = tok.loc;
         idl_parse(parser, code, tok);
         if (ctx->parse_abort || ctx->stopped)
@@ -468,7 +477,7 @@ void idl_parse_file(idl_ctx *ctx, idl_file *f) {
         idl_parse(parser, 0, tok);
     }
     idl_parseFree(parser, free);
-    if (f->package == NULL && !ctx->parse_abort) {
+    if (f->package == NULL && !saw_package && !ctx->parse_abort) {
         idl_loc start = {f, 1, 1};
         idl_error(ctx, start, "missing package declaration (a file starts "
                               "with 'package name;')");

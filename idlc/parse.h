@@ -20,6 +20,10 @@ void idl_act_package(idl_ctx *ctx, idl_loc kw, idl_name name);
 void idl_act_import(idl_ctx *ctx, idl_loc kw, const idl_token *path);
 void idl_act_decl(idl_ctx *ctx, idl_list annots, idl_decl *d);
 
+/* An annotation; its position is that of its '@'. */
+idl_annot *idl_act_annot(idl_ctx *ctx, const idl_token *at,
+                         const idl_token *name, idl_expr *arg);
+
 /* Declarations. */
 idl_decl *idl_act_enum(idl_ctx *ctx, idl_loc kw, const idl_token *name,
                        idl_type *underlying, idl_list members);

@@ -258,9 +258,12 @@ static void check_path(vctx *v, idl_expr *e, const idl_type *t,
                 check_flow(v, e, from, t, mode);
             return;
         }
-        if (is_decl(inner, IDL_D_ENUM))
-            idl_error(v->ctx, e->loc, "%s: '%s' is not a member of enum '%s'%s",
-                      v->what, e->name.text, inner->decl->qname,
+        if (is_decl(inner, IDL_D_ENUM) || is_decl(inner, IDL_D_UNION))
+            idl_error(v->ctx, e->loc, "%s: '%s' is not %s of %s '%s'%s",
+                      v->what, e->name.text,
+                      is_decl(inner, IDL_D_ENUM) ? "a member" : "an arm",
+                      idl_decl_kind_name(inner->decl->kind),
+                      inner->decl->qname,
                       v->src ? " nor a field of the source" : "");
         else if (v->src != NULL)
             idl_error(v->ctx, e->loc, "%s: unknown name '%s' (not a field of "
