@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "fingerprint.h"
 #include "strmap.h"
+#include "suggest.h"
 
 /* ---- the symbol table: package.Name -> first declaration ---------------- */
 
@@ -59,6 +60,33 @@ idl_decl *idl_find_version(idl_decl *family, uint32_t v) {
     return NULL;
 }
 
+static bool kind_is(const idl_decl *d, const char *what) {
+    if (strcmp(what, "type") == 0)
+        return d->kind == IDL_D_ENUM || d->kind == IDL_D_STRUCT ||
+               d->kind == IDL_D_UNION;
+    return strcmp(what, idl_decl_kind_name(d->kind)) == 0;
+}
+
+/* The visible name of the wanted kind closest to a misspelt one. */
+static const char *suggest_decl(idl_ctx *ctx, const idl_file *from,
+                                idl_name name, const char *what) {
+    idl_suggest sg;
+    idl_suggest_init(&sg, name.text);
+    if (strcmp(what, "type") == 0 && name.nparts == 1)
+        for (int b = IDL_T_BOOL; b <= IDL_T_ATOM; b++)
+            idl_suggest_offer(&sg, idl_builtin_name((idl_builtin)b));
+    for (size_t i = 0; i < ctx->syms->cap; i++) {
+        idl_decl *d = ctx->syms->slots[i].value;
+        if (d == NULL || d->qname == NULL || !kind_is(d, what) ||
+            !package_visible(from, d->package))
+            continue;
+        bool own = strcmp(d->package, from->package) == 0;
+        idl_suggest_offer(&sg, own && name.nparts == 1 ? d->name.text
+                                                       : d->qname);
+    }
+    return idl_suggest_best(&sg);
+}
+
 /* Reports an unknown or invisible name; returns the declaration or NULL. */
 static idl_decl *lookup_or_report(idl_ctx *ctx, const idl_file *from,
                                   idl_name name, const char *what) {
@@ -73,7 +101,10 @@ static idl_decl *lookup_or_report(idl_ctx *ctx, const idl_file *from,
                   "'%.*s'",
                   name.text, (int)(dot - name.text), name.text);
     } else {
-        idl_error(ctx, name.loc, "unknown %s '%s'", what, name.text);
+        const char *near = suggest_decl(ctx, from, name, what);
+        idl_error(ctx, name.loc, "unknown %s '%s'%s%s%s", what, name.text,
+                  near ? "; did you mean '" : "", near ? near : "",
+                  near ? "'?" : "");
     }
     return NULL;
 }

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "diag.h"
+#include "suggest.h"
 
 typedef enum narrow_mode {
     NARROW_NONE,
@@ -131,6 +132,18 @@ static bool is_decl(const idl_type *t, idl_decl_kind k) {
     return t->kind == IDL_TY_DECL && t->decl->kind == k;
 }
 
+/* "; did you mean 'x'?" for a misspelt field of rec, or "". */
+static const char *did_you_mean(idl_ctx *ctx, idl_decl *rec,
+                                const char *name) {
+    idl_suggest sg;
+    idl_suggest_init(&sg, name);
+    for (idl_field *f = rec->fields.first; f != NULL; f = f->next)
+        idl_suggest_offer(&sg, f->name.text);
+    const char *best = idl_suggest_best(&sg);
+    return best ? idl_arena_printf(ctx->arena, "; did you mean '%s'?", best)
+                : "";
+}
+
 /* Checks that a source value of type `from` may become `to`. */
 static void check_flow(vctx *v, const idl_expr *e, const idl_type *from,
                        const idl_type *to, narrow_mode mode) {
@@ -192,12 +205,15 @@ static const idl_type *walk_source_path(vctx *v, const idl_expr *e,
         }
         idl_field *f = find_field(rec, seg);
         if (f == NULL || f->type == NULL) {
+            const char *hint = did_you_mean(v->ctx, rec, seg);
             if (rec == v->src)
-                idl_error(v->ctx, e->loc, "%s: %s v%u has no field '%s'",
-                          v->what, v->src->name.text, v->src->version, seg);
+                idl_error(v->ctx, e->loc, "%s: %s v%u has no field '%s'%s",
+                          v->what, v->src->name.text, v->src->version, seg,
+                          hint);
             else
-                idl_error(v->ctx, e->loc, "%s: struct '%s' has no field '%s'",
-                          v->what, rec->name.text, seg);
+                idl_error(v->ctx, e->loc, "%s: struct '%s' has no field "
+                                          "'%s'%s",
+                          v->what, rec->name.text, seg, hint);
             return NULL;
         }
         t = f->type;
@@ -267,9 +283,10 @@ static void check_path(vctx *v, idl_expr *e, const idl_type *t,
                       v->src ? " nor a field of the source" : "");
         else if (v->src != NULL)
             idl_error(v->ctx, e->loc, "%s: unknown name '%s' (not a field of "
-                                      "%s v%u)",
+                                      "%s v%u)%s",
                       v->what, e->name.text, v->src->name.text,
-                      v->src->version);
+                      v->src->version,
+                      did_you_mean(v->ctx, v->src, e->name.text));
         else
             mismatch(v, e, t);
         return;
@@ -302,8 +319,9 @@ static void check_struct_literal(vctx *v, idl_expr *e, const idl_type *t) {
         idl_field *f = find_field(s, a->field.text);
         if (f == NULL) {
             idl_error(v->ctx, a->field.loc, "%s: struct '%s' has no field "
-                                            "'%s'",
-                      outer, s->name.text, a->field.text);
+                                            "'%s'%s",
+                      outer, s->name.text, a->field.text,
+                      did_you_mean(v->ctx, s, a->field.text));
             continue;
         }
         bool dup = false;
