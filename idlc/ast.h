@@ -201,6 +201,7 @@ struct idl_decl {
     uint32_t to_version;
     idl_loc to_loc;
     bool has_body;          /* conversions: `{...}` rather than `;` */
+    bool broken_body;       /* conversions: the body had a syntax error */
     idl_list assigns;       /* conversions: idl_assign */
 
     /* actor */

@@ -22,12 +22,22 @@ static void sym_put(idl_ctx *ctx, const char *key, idl_decl *d) {
 
 /* ---- lookup --------------------------------------------------------------- */
 
-static bool package_visible(const idl_file *from, const char *pkg) {
-    if (from->package != NULL && strcmp(from->package, pkg) == 0)
+/* A declaration is visible from the file that declares it and from the
+ * files that import that file directly; so whether a file checks never
+ * depends on which other files happen to be loaded. */
+static bool file_visible(const idl_file *from, const idl_file *decl_file) {
+    if (from == decl_file)
         return true;
     for (idl_import *im = from->imports.first; im != NULL; im = im->next)
-        if (im->file != NULL && im->file->package != NULL &&
-            strcmp(im->file->package, pkg) == 0)
+        if (im->file == decl_file)
+            return true;
+    return false;
+}
+
+/* For messages and events, any visible version makes the family visible. */
+static bool decl_visible(const idl_file *from, const idl_decl *d) {
+    for (const idl_decl *v = d; v != NULL; v = v->next_version)
+        if (file_visible(from, v->file))
             return true;
     return false;
 }
@@ -35,18 +45,18 @@ static bool package_visible(const idl_file *from, const char *pkg) {
 idl_decl *idl_lookup(idl_ctx *ctx, const idl_file *from, const char *name,
                      bool *invisible) {
     *invisible = false;
-    const char *dot = strrchr(name, '.');
-    if (dot == NULL) {
+    idl_decl *d;
+    if (strchr(name, '.') == NULL) {
         if (from->package == NULL)
             return NULL;
-        return sym_get(ctx, idl_arena_printf(ctx->arena, "%s.%s",
-                                             from->package, name));
+        d = sym_get(ctx, idl_arena_printf(ctx->arena, "%s.%s", from->package,
+                                          name));
+    } else {
+        d = sym_get(ctx, name);
     }
-    idl_decl *d = sym_get(ctx, name);
     if (d == NULL)
         return NULL;
-    const char *pkg = idl_arena_strndup(ctx->arena, name, (size_t)(dot - name));
-    if (!package_visible(from, pkg)) {
+    if (!decl_visible(from, d)) {
         *invisible = true;
         return NULL;
     }
@@ -71,18 +81,22 @@ static bool kind_is(const idl_decl *d, const char *what) {
 static const char *suggest_decl(idl_ctx *ctx, const idl_file *from,
                                 idl_name name, const char *what) {
     idl_suggest sg;
-    idl_suggest_init(&sg, name.text);
+    const char *last = strrchr(name.text, '.');
+    idl_suggest_init(&sg, last ? last + 1 : name.text);
     if (strcmp(what, "type") == 0 && name.nparts == 1)
         for (int b = IDL_T_BOOL; b <= IDL_T_ATOM; b++)
             idl_suggest_offer(&sg, idl_builtin_name((idl_builtin)b));
     for (size_t i = 0; i < ctx->syms->cap; i++) {
         idl_decl *d = ctx->syms->slots[i].value;
         if (d == NULL || d->qname == NULL || !kind_is(d, what) ||
-            !package_visible(from, d->package))
+            !decl_visible(from, d))
             continue;
         bool own = strcmp(d->package, from->package) == 0;
-        idl_suggest_offer(&sg, own && name.nparts == 1 ? d->name.text
-                                                       : d->qname);
+        /* Compare the last segments, so a shared package prefix does not
+         * make unrelated names look close. */
+        idl_suggest_offer_as(&sg, d->name.text,
+                             own && name.nparts == 1 ? d->name.text
+                                                     : d->qname);
     }
     return idl_suggest_best(&sg);
 }
@@ -95,11 +109,14 @@ static idl_decl *lookup_or_report(idl_ctx *ctx, const idl_file *from,
     if (d != NULL)
         return d;
     if (invisible) {
-        const char *dot = strrchr(name.text, '.');
-        idl_error(ctx, name.loc,
-                  "'%s' is not visible here: import a file of package "
-                  "'%.*s'",
-                  name.text, (int)(dot - name.text), name.text);
+        idl_decl *d = sym_get(ctx, strchr(name.text, '.')
+                                       ? name.text
+                                       : idl_arena_printf(ctx->arena, "%s.%s",
+                                                          from->package,
+                                                          name.text));
+        idl_error(ctx, name.loc, "'%s' is declared in '%s', which this file "
+                                 "does not import",
+                  name.text, d && d->file ? d->file->path : "?");
     } else {
         const char *near = suggest_decl(ctx, from, name, what);
         idl_error(ctx, name.loc, "unknown %s '%s'%s%s%s", what, name.text,
@@ -219,8 +236,9 @@ static bool check_name(idl_ctx *ctx, idl_name n, name_style style,
         return false;
     }
     if (!matches_style(s, style)) {
+        bool pkg = strcmp(what, "package segment") == 0;
         idl_error(ctx, n.loc, "%s name '%s' must be %s", what, s,
-                  style_words(style));
+                  pkg ? "lower_snake_case (like 'shop')" : style_words(style));
         return false;
     }
     return true;
@@ -236,8 +254,7 @@ static void check_package_name(idl_ctx *ctx, idl_file *f) {
         idl_name seg = {idl_arena_strndup(ctx->arena, p, n), f->package_loc,
                         1};
         seg.loc.col += (uint32_t)(p - f->package);
-        if (!check_name(ctx, seg, LOWER_SNAKE, "package segment"))
-            return;
+        check_name(ctx, seg, LOWER_SNAKE, "package segment");
         p += n;
         if (*p == '.')
             p++;
@@ -465,6 +482,15 @@ static void check_enum(idl_ctx *ctx, idl_decl *d) {
     }
 }
 
+/* Structs, unions and process identities have no literal values. */
+static bool takes_no_default(const idl_type *t) {
+    if (t->kind == IDL_TY_DECL)
+        return t->decl->kind != IDL_D_ENUM;
+    return t->kind == IDL_TY_BUILTIN &&
+           (t->builtin == IDL_T_PID || t->builtin == IDL_T_REF ||
+            t->builtin == IDL_T_ALIAS);
+}
+
 static void check_fields(idl_ctx *ctx, idl_decl *d) {
     bool is_union = d->kind == IDL_D_UNION;
     const char *what = is_union ? "union arm" : "field";
@@ -494,6 +520,12 @@ static void check_fields(idl_ctx *ctx, idl_decl *d) {
             continue;
         if (is_union) {
             idl_error(ctx, f->def->loc, "union arms take no default value");
+            continue;
+        }
+        if (takes_no_default(f->type)) {
+            idl_error(ctx, f->def->loc,
+                      "field '%s' of type '%s' takes no default value",
+                      f->name.text, idl_type_str(ctx, f->type));
             continue;
         }
         if (idl_type_has_implicit_default(f->type)) {

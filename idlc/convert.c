@@ -133,7 +133,10 @@ void idl_check_conversion(idl_ctx *ctx, idl_decl *conv) {
 
     /* Totality: each target field is assigned, carried over by name with a
      * widening type, or defaulted. A same-named field that does not widen
-     * must be assigned even when a default exists. */
+     * must be assigned even when a default exists. A body that did not
+     * parse may have lost assignments: judging it would only mislead. */
+    if (conv->broken_body)
+        return;
     for (idl_field *f = dst->fields.first; f != NULL; f = f->next) {
         if (f->type == NULL || find_assign(conv, f->name.text) != NULL)
             continue;

@@ -89,7 +89,7 @@ decl(D) ::= MESSAGE(K) IDENT(N) VERSION(V) LBRACE fields(F) RBRACE.
 decl(D) ::= EVENT(K) IDENT(N) VERSION(V) LBRACE fields(F) RBRACE.
     { D = idl_act_record(ctx, IDL_D_EVENT, K.loc, &N, &V, F); }
 decl(D) ::= convert(C) SEMI.                   { D = C; }
-decl(D) ::= convert(C) LBRACE assigns(L) RBRACE. { D = idl_act_convert_body(C, L); }
+decl(D) ::= convert(C) LBRACE assigns(L) RBRACE. { D = idl_act_convert_body(ctx, C, L); }
 decl(D) ::= ACTOR(K) IDENT(N) LBRACE actor_items(I) RBRACE.
     { D = idl_act_actor(ctx, K.loc, &N, I); }
 
@@ -102,6 +102,7 @@ convert(C) ::= DOWNGRADE(K) qname(N) VERSION(F) ARROW VERSION(T).
 %type members {idl_list}
 members(A) ::= .                               { A = (idl_list){0}; }
 members(A) ::= members(B) member(M).           { A = B; idl_list_append(&A, M); }
+members(A) ::= members(B) error.               { A = B; }
 
 %type member {idl_member *}
 member(M) ::= IDENT(N) ASSIGN INT(V) SEMI.     { M = idl_member_new(ctx, idl_tok_name(ctx, &N), idl_tok_int(ctx, &V)); }
@@ -111,6 +112,9 @@ member(M) ::= error SEMI.                      { M = NULL; }
 %type fields {idl_list}
 fields(A) ::= .                                { A = (idl_list){0}; }
 fields(A) ::= fields(B) field(F).              { A = B; idl_list_append(&A, F); }
+/* An error just before '}' (a missing ';') must leave the '}' to close the
+ * body, or recovery would swallow the next declaration. */
+fields(A) ::= fields(B) error.                 { A = B; }
 
 /* A field, or a union arm; `name;` is an arm without payload. */
 %type field {idl_field *}
@@ -138,10 +142,11 @@ type(T) ::= OPTIONAL(K) type(E).               { T = idl_act_type_optional(ctx, 
 %type assigns {idl_list}
 assigns(A) ::= .                               { A = (idl_list){0}; }
 assigns(A) ::= assigns(B) assign(S).           { A = B; idl_list_append(&A, S); }
+assigns(A) ::= assigns(B) error.               { A = B; ctx->body_error = true; }
 
 %type assign {idl_assign *}
 assign(S) ::= IDENT(N) ASSIGN expr(E) SEMI.    { S = idl_assign_new(ctx, idl_tok_name(ctx, &N), E); }
-assign(S) ::= error SEMI.                      { S = NULL; }
+assign(S) ::= error SEMI.                      { S = NULL; ctx->body_error = true; }
 
 %type expr {idl_expr *}
 expr(E) ::= INT(T).                            { E = idl_tok_int(ctx, &T); }
@@ -171,6 +176,7 @@ sitem(S) ::= IDENT(N) ASSIGN expr(E).          { S = idl_assign_new(ctx, idl_tok
 %type actor_items {idl_list}
 actor_items(A) ::= .                           { A = (idl_list){0}; }
 actor_items(A) ::= actor_items(B) actor_item(I). { A = B; idl_list_append(&A, I); }
+actor_items(A) ::= actor_items(B) error.       { A = B; }
 
 %type actor_item {idl_actor_item *}
 actor_item(I) ::= CALL(K) qname(N) versions(V) ARROW qname(R) VERSION(RV) important(F) SEMI.

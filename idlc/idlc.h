@@ -56,6 +56,7 @@ struct idl_ctx {
     idl_file *cur_file;
     idl_loc cur_tok_loc;     /* for errors raised inside lemon */
     bool parse_abort;        /* lemon stack overflow: stop feeding tokens */
+    bool body_error;         /* a syntax error inside a conversion body */
 };
 
 /* Options for idl_ctx_new. */

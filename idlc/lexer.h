@@ -13,6 +13,7 @@ typedef struct idl_lexer {
     const unsigned char *mark; /* YYMARKER */
     const unsigned char *line_start; /* for 1-based byte columns */
     uint32_t line;
+    const unsigned char *bad_end; /* end of the last reported bad byte run */
 } idl_lexer;
 
 void idl_lexer_init(idl_lexer *lx, idl_ctx *ctx, idl_file *f);

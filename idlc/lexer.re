@@ -77,14 +77,16 @@ int idl_utf8_seq_len(const unsigned char *p, const unsigned char *lim) {
 /* A non-ASCII byte at p (cursor already past it): a valid UTF-8 character
  * that is not allowed here, or an invalid sequence. Advances past it. */
 static void bad_high_byte(idl_lexer *lx, const unsigned char *p,
-                          bool allowed) {
+                          bool allowed, bool quiet) {
     int n = idl_utf8_seq_len(p, lx->lim);
     if (n == 0) {
-        idl_error(lx->ctx, loc_at(lx, p), "invalid UTF-8 byte 0x%02x", *p);
+        if (!quiet)
+            idl_error(lx->ctx, loc_at(lx, p), "invalid UTF-8 byte 0x%02x",
+                      *p);
         return;
     }
     lx->cur = p + n;
-    if (!allowed)
+    if (!allowed && !quiet)
         idl_error(lx->ctx, loc_at(lx, p),
                   "unexpected non-ASCII character outside a string or "
                   "comment");
@@ -100,7 +102,7 @@ static void skip_line_comment(idl_lexer *lx) {
             "\x00"    { idl_error(lx->ctx, loc_at(lx, p),
                                   "NUL byte in source");
                         continue; }
-            [\x80-\xff] { bad_high_byte(lx, p, true); continue; }
+            [\x80-\xff] { bad_high_byte(lx, p, true, false); continue; }
             $         { return; }
             *         { continue; }
         */
@@ -119,7 +121,7 @@ static bool skip_block_comment(idl_lexer *lx, const unsigned char *start) {
             "\x00"    { idl_error(lx->ctx, loc_at(lx, p),
                                   "NUL byte in source");
                         continue; }
-            [\x80-\xff] { bad_high_byte(lx, p, true); continue; }
+            [\x80-\xff] { bad_high_byte(lx, p, true, false); continue; }
             $         { idl_error(lx->ctx, open, "unterminated comment");
                         return false; }
             *         { continue; }
@@ -331,12 +333,26 @@ int idl_lex(idl_lexer *lx, idl_token *tok) {
             "->"  { TOKEN(TK_ARROW); }
             "@"   { TOKEN(TK_AT); }
 
-            "\x00"      { idl_error(lx->ctx, tok->loc, "NUL byte in source");
+            "\x00"      { if (p != lx->bad_end)
+                              idl_error(lx->ctx, tok->loc,
+                                        "NUL byte in source");
+                          lx->bad_end = lx->cur;
                           continue; }
-            [\x80-\xff] { bad_high_byte(lx, p, false); continue; }
+            [\x80-\xff] { bool quiet = p == lx->bad_end;
+                          bad_high_byte(lx, p, false, quiet);
+                          lx->bad_end = lx->cur;
+                          continue; }
             *           {
-                idl_error(lx->ctx, tok->loc, "unexpected character '%c'",
-                          (*p >= 0x20 && *p < 0x7f) ? *p : '?');
+                /* A run of bad bytes is one error, not one per byte. */
+                if (p != lx->bad_end) {
+                    if (*p >= 0x20 && *p < 0x7f)
+                        idl_error(lx->ctx, tok->loc,
+                                  "unexpected character '%c'", *p);
+                    else
+                        idl_error(lx->ctx, tok->loc,
+                                  "unexpected control character 0x%02x", *p);
+                }
+                lx->bad_end = lx->cur;
                 continue;
             }
         */

@@ -80,7 +80,7 @@ idl_expr *idl_tok_float(idl_ctx *ctx, const idl_token *t) {
     idl_expr *e = idl_expr_new(ctx, IDL_EX_FLOAT, t->loc);
     char buf[64];
     if (t->len >= sizeof(buf)) {
-        idl_error(ctx, t->loc, "floating literal is too long");
+        idl_error(ctx, t->loc, "floating-point literal is too long");
         return e;
     }
     memcpy(buf, t->text, t->len);
@@ -88,7 +88,7 @@ idl_expr *idl_tok_float(idl_ctx *ctx, const idl_token *t) {
     errno = 0;
     e->fvalue = strtod(buf, NULL);
     if (!isfinite(e->fvalue) || (errno == ERANGE && e->fvalue != 0.0)) {
-        idl_error(ctx, t->loc, "floating literal '%s' is out of range", buf);
+        idl_error(ctx, t->loc, "floating-point literal '%s' is out of range", buf);
         e->fvalue = 0.0;
     }
     return e;
@@ -222,6 +222,7 @@ idl_decl *idl_act_convert(idl_ctx *ctx, idl_decl_kind kind, idl_loc kw,
                           idl_name msg, const idl_token *from,
                           const idl_token *to) {
     idl_decl *d = idl_decl_new(ctx, kind, kw);
+    ctx->body_error = false; /* the body, if any, is parsed next */
     d->name = msg;
     d->version = parse_version(ctx, from);
     d->version_loc = from->loc;
@@ -230,9 +231,13 @@ idl_decl *idl_act_convert(idl_ctx *ctx, idl_decl_kind kind, idl_loc kw,
     return d;
 }
 
-idl_decl *idl_act_convert_body(idl_decl *conv, idl_list assigns) {
+idl_decl *idl_act_convert_body(idl_ctx *ctx, idl_decl *conv,
+                               idl_list assigns) {
     conv->has_body = true;
     conv->assigns = assigns;
+    /* A body with a syntax error is incomplete: its totality is unknown. */
+    conv->broken_body = ctx->body_error;
+    ctx->body_error = false;
     return conv;
 }
 

@@ -33,7 +33,8 @@ idl_decl *idl_act_record(idl_ctx *ctx, idl_decl_kind kind, idl_loc kw,
 idl_decl *idl_act_convert(idl_ctx *ctx, idl_decl_kind kind, idl_loc kw,
                           idl_name msg, const idl_token *from,
                           const idl_token *to);
-idl_decl *idl_act_convert_body(idl_decl *conv, idl_list assigns);
+idl_decl *idl_act_convert_body(idl_ctx *ctx, idl_decl *conv,
+                               idl_list assigns);
 idl_decl *idl_act_actor(idl_ctx *ctx, idl_loc kw, const idl_token *name,
                         idl_list items);
 idl_member *idl_act_member_without_value(idl_ctx *ctx,

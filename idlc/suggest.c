@@ -43,18 +43,22 @@ void idl_suggest_init(idl_suggest *s, const char *name) {
     s->name = name;
 }
 
-void idl_suggest_offer(idl_suggest *s, const char *candidate) {
-    if (candidate == NULL || strcmp(candidate, s->name) == 0)
+void idl_suggest_offer_as(idl_suggest *s, const char *key,
+                          const char *shown) {
+    if (key == NULL || strcmp(key, s->name) == 0)
         return;
-    size_t d = distance(s->name, candidate);
+    size_t d = distance(s->name, key);
     if (d < s->best_dist) {
         s->best_dist = d;
-        s->best = candidate;
+        s->best = shown;
     }
 }
 
+void idl_suggest_offer(idl_suggest *s, const char *candidate) {
+    idl_suggest_offer_as(s, candidate, candidate);
+}
+
 const char *idl_suggest_best(const idl_suggest *s) {
-    size_t len = strlen(s->name);
-    size_t limit = len / 3 > 0 ? len / 3 : 1;
+    size_t limit = strlen(s->name) / 3;
     return s->best != NULL && s->best_dist <= limit ? s->best : NULL;
 }

@@ -21,6 +21,7 @@ typedef struct vctx {
     const char *what_fmt; /* "field '%s'": how messages name the target */
     const char *path;     /* the target, dotted inside struct literals */
     const char *what;     /* what_fmt applied to path */
+    int depth;            /* expression nesting, bounded */
 } vctx;
 
 static void set_path(vctx *v, const char *path) {
@@ -392,8 +393,24 @@ static void check_call(vctx *v, idl_expr *e, const idl_type *t) {
     check_expr(v, e->arg, t, mode);
 }
 
+static void check_expr_at(vctx *v, idl_expr *e, const idl_type *t,
+                          narrow_mode mode);
+
 static void check_expr(vctx *v, idl_expr *e, const idl_type *t,
                        narrow_mode mode) {
+    if (v->depth >= IDL_MAX_DEPTH) {
+        idl_error(v->ctx, e->loc, "%s: expression is nested more than %d "
+                                  "levels deep",
+                  v->what, IDL_MAX_DEPTH);
+        return;
+    }
+    v->depth++;
+    check_expr_at(v, e, t, mode);
+    v->depth--;
+}
+
+static void check_expr_at(vctx *v, idl_expr *e, const idl_type *t,
+                          narrow_mode mode) {
     const idl_type *inner = unwrap_optional(t);
     if (v->src == NULL && (e->kind == IDL_EX_STRUCT || e->kind == IDL_EX_ARM ||
                            e->kind == IDL_EX_CALL)) {
@@ -442,7 +459,7 @@ static void check_expr(vctx *v, idl_expr *e, const idl_type *t,
 void idl_check_value(idl_ctx *ctx, const idl_file *file, idl_expr *e,
                      const idl_type *type, idl_decl *src, const char *what_fmt,
                      const char *name) {
-    vctx v = {ctx, file, src, what_fmt, NULL, NULL};
+    vctx v = {ctx, file, src, what_fmt, NULL, NULL, 0};
     if (e == NULL || type == NULL)
         return;
     set_path(&v, name);
