@@ -174,11 +174,15 @@ static const char *verb_word(idl_actor_verb v) {
     return "?";
 }
 
-/* True when some actor of `t` named `actor_qname` (or any actor when NULL)
- * accepts qname vN. */
-static idl_decl *accepting_actor(tree *t, const char *qname, uint32_t v) {
-    FOR_EACH_DECL(t, d) {
-        if (d->kind == IDL_D_ACTOR && find_accept(d, qname, v, false).item)
+static idl_decl *find_named(tree *t, idl_decl_kind kind, const char *qname);
+
+/* An actor of the old tree that accepts qname vN and still exists in the
+ * new tree, or NULL. */
+static idl_decl *surviving_acceptor(tree *old, tree *now, const char *qname,
+                                    uint32_t v) {
+    FOR_EACH_DECL(old, d) {
+        if (d->kind == IDL_D_ACTOR && find_accept(d, qname, v, false).item &&
+            find_named(now, IDL_D_ACTOR, d->qname))
             return d;
     }
     return NULL;
@@ -198,14 +202,15 @@ static void check_versions(compat *c) {
             continue;
         idl_decl *nd = find_version(c->now, od->qname, od->version);
         if (nd == NULL) {
-            idl_decl *by = accepting_actor(c->old, od->qname, od->version);
-            if (by != NULL && find_named(c->now, IDL_D_ACTOR, by->qname))
+            idl_decl *by = surviving_acceptor(c->old, c->now, od->qname,
+                                              od->version);
+            if (by != NULL)
                 idl_error_rule(c->old->ctx, od->loc, "VERSION_REMOVED_WHILE_ACCEPTED",
                                "%s v%u was removed, but actor '%s' accepts it "
                                "in the old tree and still exists",
                                od->qname, od->version, by->qname);
             else
-                idl_warning_rule(c->old->ctx, od->loc, "VERSION_REMOVED",
+                idl_warning_rule(c->old->ctx, od->loc, "UNUSED_VERSION_REMOVED",
                                  "%s v%u was removed; senders still on the "
                                  "old schemas can no longer reach a node "
                                  "without it",
@@ -254,10 +259,15 @@ static void check_actor_pair(compat *c, idl_decl *oa, idl_decl *na) {
             }
             idl_actor_item *ni = now.item;
             if (ni->verb != it->verb) {
-                idl_error_rule(ctx, ni->loc, it->verb == IDL_ACT_SUBSCRIBES ||
-                                                     ni->verb == IDL_ACT_SUBSCRIBES
-                                                 ? "SUBSCRIBES_DROPPED"
-                                                 : "CAST_CALL_FLIPPED",
+                /* call <-> cast is a flip; leaving subscribes drops a
+                 * subscription; turning call/cast into subscribes stops
+                 * accepting the message as one. */
+                const char *rule = it->verb == IDL_ACT_SUBSCRIBES
+                                       ? "SUBSCRIBES_DROPPED"
+                                   : ni->verb == IDL_ACT_SUBSCRIBES
+                                       ? "ACTOR_STOPPED_ACCEPTING"
+                                       : "CAST_CALL_FLIPPED";
+                idl_error_rule(ctx, ni->loc, rule,
                                "actor '%s' took %s v%u as %s and now as %s",
                                na->qname, q, r->version, verb_word(it->verb),
                                verb_word(ni->verb));
@@ -296,6 +306,13 @@ static bool same_members(const idl_decl *a, const idl_decl *b) {
                 if (m.item == NULL || m.item->verb != it->verb ||
                     m.item->important != it->important)
                     return false;
+                const idl_version_ref *ra = &it->resp_version,
+                                      *rb = &m.item->resp_version;
+                if (it->verb == IDL_ACT_CALL &&
+                    (ra->decl == NULL || rb->decl == NULL ||
+                     ra->version != rb->version ||
+                     strcmp(ra->decl->qname, rb->decl->qname) != 0))
+                    return false;
             }
         }
     }
@@ -313,11 +330,15 @@ static void check_actors(compat *c) {
         }
         idl_decl *renamed = NULL;
         FOR_EACH_DECL(c->now, cand) {
-            if (cand->kind == IDL_D_ACTOR && cand->qname &&
+            /* visit marks a new actor already taken by an earlier rename. */
+            if (renamed == NULL && cand->kind == IDL_D_ACTOR && cand->qname &&
+                cand->visit == 0 &&
                 !find_named(c->old, IDL_D_ACTOR, cand->qname) &&
                 same_members(oa, cand))
                 renamed = cand;
         }
+        if (renamed != NULL)
+            renamed->visit = 1;
         if (renamed != NULL)
             idl_warning_rule(c->ctx, renamed->name.loc, "ACTOR_RENAMED",
                              "actor '%s' was renamed to '%s'; only C names "
@@ -369,6 +390,26 @@ static void check_wire_ids(compat *c) {
     }
 }
 
+static bool is_name_char(char ch) {
+    return ch == '_' || ch == '.' || (ch >= '0' && ch <= '9') ||
+           (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* text with every whole occurrence of the name `from` replaced by `to`. */
+static const char *rename_in(idl_ctx *ctx, const char *text, const char *from,
+                             const char *to) {
+    size_t nf = strlen(from);
+    const char *out = "";
+    const char *p = text;
+    for (const char *hit; (hit = strstr(p, from)) != NULL; p = hit + nf) {
+        bool whole = (hit == text || !is_name_char(hit[-1])) &&
+                     !is_name_char(hit[nf]);
+        out = idl_arena_printf(ctx->arena, "%s%.*s%s", out, (int)(hit - p), p,
+                               whole ? to : from);
+    }
+    return idl_arena_printf(ctx->arena, "%s%s", out, p);
+}
+
 /* A struct, enum or union renamed with its body unchanged: only C names
  * change (messages using it report EDITED_VERSION on their own). */
 static void check_type_renames(compat *c) {
@@ -384,9 +425,9 @@ static void check_type_renames(compat *c) {
             const char *a = idl_shape_render(c->old->ctx,
                                              idl_shape_of(c->old->ctx, ot));
             const char *b = idl_shape_render(c->ctx, idl_shape_of(c->ctx, nt));
-            /* Compare bodies: skip each rendering's first (header) line. */
-            const char *ab = strchr(a, '\n'), *bb = strchr(b, '\n');
-            if (ab && bb && strcmp(ab, bb) == 0) {
+            /* Same text once the old name reads as the new one: headers
+             * (kind, an enum's underlying type) and self-references too. */
+            if (strcmp(rename_in(c->ctx, a, ot->qname, nt->qname), b) == 0) {
                 idl_warning_rule(c->ctx, nt->name.loc, "TYPE_RENAMED",
                                  "%s '%s' was renamed to '%s'; only C names "
                                  "change",
@@ -398,16 +439,31 @@ static void check_type_renames(compat *c) {
     }
 }
 
+/* Whether the old tree declared the same conversion (kind, message, from,
+ * to); the new one may not have resolved, so match by the name written. */
+static bool existed_before(compat *c, const idl_decl *nc) {
+    const char *q = nc->target ? nc->target->qname : NULL;
+    FOR_EACH_DECL(c->old, oc) {
+        if (oc->kind != nc->kind || oc->target == NULL ||
+            oc->version != nc->version || oc->to_version != nc->to_version)
+            continue;
+        if (q != NULL ? strcmp(oc->target->qname, q) == 0
+                      : strcmp(oc->name.text, nc->name.text) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Conversions of the old tree that no longer compile in the new one. */
 static void report_broken_conversions(compat *c) {
     FOR_EACH_DECL(c->now, nc) {
-        if ((nc->kind == IDL_D_UPGRADE || nc->kind == IDL_D_DOWNGRADE) &&
-            nc->nerrors > 0)
-            idl_error_rule(c->ctx, nc->loc, "CONVERSION_NOT_TOTAL",
-                           "this %s no longer holds in the new tree (see "
-                           "the errors above)",
-                           nc->kind == IDL_D_UPGRADE ? "upgrade"
-                                                     : "downgrade");
+        if ((nc->kind != IDL_D_UPGRADE && nc->kind != IDL_D_DOWNGRADE) ||
+            nc->nerrors == 0 || !existed_before(c, nc))
+            continue;
+        idl_error_rule(c->ctx, nc->loc, "CONVERSION_NOT_TOTAL",
+                       "this %s compiled in the old tree and no longer "
+                       "does (the errors reported for it say why)",
+                       nc->kind == IDL_D_UPGRADE ? "upgrade" : "downgrade");
     }
 }
 

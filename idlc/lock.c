@@ -173,8 +173,10 @@ static bool write_lock(idl_ctx *ctx, const lock_opts *o, const lock_set *now,
     if (lf == NULL || sf == NULL) {
         fprintf(err, "idlc: error: cannot write '%s': %s\n", o->lock_path,
                 strerror(errno));
-        if (lf)
+        if (lf) {
             fclose(lf);
+            remove(tmp);
+        }
         return false;
     }
     for (size_t i = 0; i < now->n; i++) {
@@ -275,8 +277,9 @@ static int run_lock(idl_ctx *ctx, const lock_opts *o, FILE *out, FILE *err) {
     if (now.n > 1)
         qsort(now.v, now.n, sizeof(*now.v), entry_cmp);
     if (write_lock(ctx, o, &now, err))
-        fprintf(out, "idlc: %s: %zu versions locked (%d added, %d dropped)\n",
-                o->lock_path, now.n, added, dropped);
+        fprintf(out, "idlc: %s: %zu version%s locked (%d added, %d "
+                     "dropped)\n",
+                o->lock_path, now.n, now.n == 1 ? "" : "s", added, dropped);
     else
         ctx->errors++;
 done:

@@ -291,20 +291,21 @@ static bool same_str(const char *a, const char *b) {
     return strcmp(a, b) == 0;
 }
 
-/* A type with its numeric bounds removed: string<64> -> string<>. */
+/* A type with its numeric bounds removed: string<64> -> string,
+ * list<i32, 10> -> list<i32>. */
 static const char *unbounded(idl_ctx *ctx, const char *type) {
     char *out = idl_arena_strdup(ctx->arena, type ? type : "");
     char *w = out;
     for (const char *r = out; *r;) {
-        if ((*r == '<' || (*r == ',' && r[1] == ' ')) &&
-            isdigit((unsigned char)r[*r == '<' ? 1 : 2])) {
-            const char *q = r + (*r == '<' ? 1 : 2);
+        bool angle = *r == '<';
+        if ((angle || (*r == ',' && r[1] == ' ')) &&
+            isdigit((unsigned char)r[angle ? 1 : 2])) {
+            const char *q = r + (angle ? 1 : 2);
             while (isdigit((unsigned char)*q))
                 q++;
             if (*q == '>') {
-                if (*r == '<')
-                    *w++ = '<';
-                r = q;
+                /* string<64> loses "<64>"; list<T, 10> keeps its '>'. */
+                r = angle ? q + 1 : q;
                 continue;
             }
         }
@@ -425,6 +426,12 @@ const char *idl_shape_diff(idl_ctx *ctx, const idl_shape *old,
     sentences out = {ctx, NULL};
     if (old->nsections == 0 || now->nsections == 0)
         return NULL;
+    if (strcmp(old->sections[0].kind, now->sections[0].kind) != 0)
+        say(&out, "", "it changed from %s to %s",
+            strcmp(old->sections[0].kind, "event") == 0 ? "an event"
+                                                        : "a message",
+            strcmp(now->sections[0].kind, "event") == 0 ? "an event"
+                                                        : "a message");
     diff_items(&out, "", &old->sections[0], &now->sections[0]);
     for (size_t i = 1; i < old->nsections; i++) {
         const idl_shape_section *o = &old->sections[i];

@@ -54,7 +54,7 @@ static const char *const all_rules[] = {
     "CONVERSION_REMOVED",
     "CONVERSION_NOT_TOTAL",
     "WIRE_ID_COLLISION",
-    "VERSION_REMOVED",
+    "UNUSED_VERSION_REMOVED",
     "ACTOR_RENAMED",
     "TYPE_RENAMED",
 };
