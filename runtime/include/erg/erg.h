@@ -7,5 +7,12 @@
 #include "erg/err.h"
 #include "erg/alloc.h"
 #include "erg/version.h"
+#include "erg/codec.h"
+#include "erg/pid.h"
+#include "erg/msg.h"
+#include "erg/log.h"
+#include "erg/node.h"
+#include "erg/actor.h"
+#include "erg/event.h"
 
 #endif /* ERG_ERG_H */

@@ -43,6 +43,7 @@
     XX(ENOTARGET, -29, "unknown target")                                       \
     XX(EIGNORE, -30, "response is ignored")                                    \
     XX(ENODE, -31, "node is terminated")                                       \
+    XX(EUNREGISTERED, -32, "name, alias or event was unregistered")            \
     /* supervision and applications */                                         \
     XX(ENOAPP, -40, "unknown application")                                     \
     XX(EAPPDEPENDS, -41, "application dependency failed")                      \

@@ -397,3 +397,7 @@ unsigned erg__sched_threads(erg__sched_t *s) {
     pthread_mutex_unlock(&s->lock);
     return n;
 }
+
+unsigned erg__sched_workers(erg__sched_t *s) {
+    return s->nworkers;
+}

@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: MIT */
+/* actor_test.c: spawning, delivery order, limits, kill, exits, links, calls. */
+#include "probe.h"
+
+#include <stdlib.h>
+
+static erg_pid_t spawn_probe(erg_node_t *node, probe_t *p, int index) {
+    probe_init(p, index);
+    return probe_spawn(node, p, NULL);
+}
+
+static void test_actor_spawn_runs_init_and_handles_messages(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t p;
+    erg_pid_t pid = spawn_probe(node, &p, 0);
+    assert_true(erg_pid_equal(pid, p.pid));
+    for (long i = 0; i < 100; i++)
+        ERG_PASS(erg_node_send(node, erg_to_pid(pid), probe_val_msg(i, 0), 0));
+    assert_true(probe_wait(&p.values, 100));
+    assert_int_equal(atomic_load(&p.fifo_errors), 0);
+    assert_int_equal(erg_node_process_count(node), 1);
+    ERG_PASS(erg_node_stop(node));
+    assert_int_equal(atomic_load(&p.terminated), 1);
+    assert_int_equal(atomic_load(&p.term_reason), ERG_REASON_SHUTDOWN);
+}
+
+static void test_actor_keeps_fifo_per_sender(void **state) {
+    (void)state;
+    enum { SENDERS = 8, EACH = 20000 };
+    erg_node_t *node = probe_node(2);
+    probe_t rx, tx[SENDERS];
+    erg_pid_t rpid = spawn_probe(node, &rx, 100);
+    erg_pid_t tpid[SENDERS];
+    for (int i = 0; i < SENDERS; i++)
+        tpid[i] = spawn_probe(node, &tx[i], i);
+    for (int i = 0; i < SENDERS; i++) {
+        probe_cmd_t c = probe_op(OP_SEND, erg_to_pid(rpid));
+        c.n = EACH;
+        probe_do(node, tpid[i], c);
+    }
+    assert_true(probe_wait(&rx.values, SENDERS * EACH));
+    assert_int_equal(atomic_load(&rx.fifo_errors), 0);
+    for (int i = 0; i < SENDERS; i++)
+        assert_int_equal(rx.last_seq[i], EACH - 1);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_drains_max_then_high_then_normal(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t p;
+    erg_pid_t pid = spawn_probe(node, &p, 0);
+    probe_do(node, pid, probe_op(OP_GATE, erg_to_pid(pid)));
+    while (!atomic_load(&p.in_gate))
+        probe_sleep_ms(1);
+    /* Values encode the priority: 0.. normal, 10.. high, 20.. max. */
+    for (long i = 0; i < 3; i++) {
+        ERG_PASS(erg_node_send(node, erg_to_pid(pid), probe_val_msg(i, -1),
+                               ERG_PRIORITY_NORMAL));
+        ERG_PASS(erg_node_send(node, erg_to_pid(pid),
+                               probe_val_msg(10 + i, -1), ERG_PRIORITY_HIGH));
+        ERG_PASS(erg_node_send(node, erg_to_pid(pid),
+                               probe_val_msg(20 + i, -1), ERG_PRIORITY_MAX));
+    }
+    atomic_store(&p.gate, true);
+    assert_true(probe_wait(&p.values, 9));
+    static const long want[9] = {20, 21, 22, 10, 11, 12, 0, 1, 2};
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(atomic_load(&p.order[i]), want[i]);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_full_mailbox_refuses_then_uses_fallback(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t full, fb;
+    erg_spawn_opts_t o;
+    erg_spawn_opts_init(&o);
+    o.mailbox_limit = 2;
+    probe_init(&full, 0);
+    erg_pid_t pid = probe_spawn(node, &full, &o);
+    probe_do(node, pid, probe_op(OP_GATE, erg_to_pid(pid)));
+    while (!atomic_load(&full.in_gate))
+        probe_sleep_ms(1);
+    ERG_PASS(erg_node_send(node, erg_to_pid(pid), probe_val_msg(0, -1), 0));
+    ERG_PASS(erg_node_send(node, erg_to_pid(pid), probe_val_msg(1, -1), 0));
+    erg_msg_t *m = probe_val_msg(2, -1);
+    ERG_FAIL(erg_node_send(node, erg_to_pid(pid), m, 0), ERG_EMBOXFULL);
+    /* High priority mail is not limited. */
+    ERG_PASS(erg_node_send(node, erg_to_pid(pid), probe_val_msg(3, -1),
+                           ERG_PRIORITY_HIGH));
+    erg_msg_release(m); /* refused: still ours */
+    atomic_store(&full.gate, true);
+    assert_true(probe_wait(&full.values, 3));
+
+    probe_init(&fb, 1);
+    o.register_name = "fallback";
+    erg_pid_t fbpid = probe_spawn(node, &fb, &o);
+    (void)fbpid;
+    erg_spawn_opts_init(&o);
+    o.mailbox_limit = 1;
+    o.fallback_name = "fallback";
+    o.fallback_tag = "overflow";
+    probe_t small;
+    probe_init(&small, 2);
+    erg_pid_t spid = probe_spawn(node, &small, &o);
+    probe_do(node, spid, probe_op(OP_GATE, erg_to_pid(spid)));
+    while (!atomic_load(&small.in_gate))
+        probe_sleep_ms(1);
+    ERG_PASS(erg_node_send(node, erg_to_pid(spid), probe_val_msg(7, -1), 0));
+    ERG_PASS(erg_node_send(node, erg_to_pid(spid), probe_val_msg(8, -1), 0));
+    assert_true(probe_wait(&fb.fallbacks, 1));
+    assert_int_equal(atomic_load(&fb.fallback_val), 8);
+    atomic_store(&small.gate, true);
+    assert_true(probe_wait(&small.values, 1));
+    assert_int_equal(atomic_load(&small.last_val), 7);
+    ERG_PASS(erg_node_stop(node));
+}
+
+typedef struct spawner_s {
+    erg_node_t *node;
+    probe_t *p;
+    erg_spawn_opts_t opts;
+    erg_err_t rv;
+    erg_pid_t pid;
+} spawner_t;
+
+static void *spawn_thread(void *arg) {
+    spawner_t *s = arg;
+    s->rv = erg_node_spawn(s->node, &probe_behavior, &s->opts, s->p, &s->pid);
+    return NULL;
+}
+
+static void test_actor_kill_during_init_fires_once_and_fails_spawn(
+    void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t w, slow;
+    erg_pid_t wpid = spawn_probe(node, &w, 0);
+    probe_init(&slow, 1);
+    slow.init_blocks = true;
+    spawner_t s = {.node = node, .p = &slow};
+    erg_spawn_opts_init(&s.opts);
+    s.opts.register_name = "slow";
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, spawn_thread, &s), 0);
+    while (!atomic_load(&slow.in_init))
+        probe_sleep_ms(1);
+    /* Registered before init, so it can be monitored by name already. */
+    probe_do(node, wpid, probe_op(OP_MONITOR, erg_to_name("slow")));
+    assert_true(probe_wait(&w.responses, 1));
+    assert_int_equal(atomic_load(&w.call_status), ERG_OK);
+    erg_proc_info_t info;
+    ERG_PASS(erg_node_process_info(node, slow.pid, &info));
+    assert_int_equal(info.state, ERG_PROC_INIT);
+    ERG_PASS(erg_node_kill_process(node, slow.pid));
+    ERG_FAIL(erg_node_kill_process(node, slow.pid), ERG_ENOPROC);
+    assert_true(probe_wait(&w.downs, 1));
+    assert_int_equal(atomic_load(&w.down_reason), ERG_REASON_KILL);
+    assert_int_equal(atomic_load(&w.down_kind), ERG_TARGET_NAME);
+    /* The name is free at once, while init still runs. */
+    erg_pid_t none;
+    ERG_FAIL(erg_node_resolve_name(node, "slow", &none), ERG_ENONAME);
+    atomic_store(&slow.init_release, true);
+    pthread_join(th, NULL);
+    assert_int_equal(s.rv, ERG_ETERMINATED);
+    assert_true(probe_wait(&slow.terminated, 1));
+    assert_int_equal(atomic_load(&slow.term_reason), ERG_REASON_KILL);
+    probe_sleep_ms(20);
+    assert_int_equal(atomic_load(&w.downs), 1);
+    ERG_PASS(erg_node_stop(node));
+    assert_int_equal(atomic_load(&slow.terminated), 1);
+}
+
+static void test_actor_init_failure_and_timeout_fail_spawn(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t a, b, c;
+    erg_pid_t pid;
+    probe_init(&a, 0);
+    a.init_reason = (erg_reason_t)ERG_EINCORRECT;
+    ERG_FAIL(erg_node_spawn(node, &probe_behavior, NULL, &a, &pid),
+             ERG_EINCORRECT);
+    probe_init(&b, 1);
+    b.init_reason = ERG_REASON_USER + 1;
+    ERG_FAIL(erg_node_spawn(node, &probe_behavior, NULL, &b, &pid),
+             ERG_ETERMINATED);
+    /* terminate runs for a process whose init ran. */
+    assert_true(probe_wait(&b.terminated, 1));
+    assert_int_equal(atomic_load(&b.term_reason), ERG_REASON_USER + 1);
+    probe_init(&c, 2);
+    c.init_blocks = true;
+    erg_spawn_opts_t o;
+    erg_spawn_opts_init(&o);
+    o.init_timeout_ms = 100;
+    ERG_FAIL(erg_node_spawn(node, &probe_behavior, &o, &c, &pid),
+             ERG_ETIMEDOUT);
+    atomic_store(&c.init_release, true);
+    assert_true(probe_wait(&c.terminated, 1));
+    assert_int_equal(atomic_load(&c.term_reason), ERG_ETIMEDOUT);
+    ERG_FAIL(erg_node_spawn(node, NULL, NULL, NULL, &pid), ERG_EINVAL);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_names_and_aliases_route_and_free(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t a, b;
+    erg_pid_t apid = spawn_probe(node, &a, 0);
+    erg_pid_t bpid = spawn_probe(node, &b, 1);
+    probe_cmd_t c = probe_op(OP_REG_NAME, erg_to_name("alpha"));
+    probe_do(node, apid, c);
+    assert_true(probe_wait(&a.responses, 1));
+    ERG_PASS((erg_err_t)atomic_load(&a.call_status));
+    probe_do(node, bpid, c);
+    assert_true(probe_wait(&b.responses, 1));
+    assert_int_equal(atomic_load(&b.call_status), ERG_ETAKEN);
+    erg_pid_t got;
+    ERG_PASS(erg_node_resolve_name(node, "alpha", &got));
+    assert_true(erg_pid_equal(got, apid));
+    char buf[64];
+    ERG_PASS(erg_node_name_of(node, apid, buf, sizeof(buf)));
+    assert_string_equal(buf, "alpha");
+    ERG_PASS(erg_node_send(node, erg_to_name("alpha"), probe_val_msg(5, -1),
+                           0));
+    assert_true(probe_wait(&a.values, 1));
+    erg_msg_t *m = probe_val_msg(6, -1);
+    ERG_FAIL(erg_node_send(node, erg_to_name("beta"), m, 0), ERG_ENONAME);
+    erg_msg_release(m);
+    probe_do(node, apid, probe_op(OP_UNREG_NAME, erg_to_name("alpha")));
+    assert_true(probe_wait(&a.responses, 2));
+    ERG_FAIL(erg_node_resolve_name(node, "alpha", &got), ERG_ENONAME);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_stale_pid_and_remote_pid_fail_cleanly(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(1);
+    probe_t a;
+    erg_pid_t old = spawn_probe(node, &a, 0);
+    ERG_PASS(erg_node_stop(node));
+    node = probe_node(1);
+    probe_t b;
+    erg_pid_t fresh = spawn_probe(node, &b, 0);
+    /* Same node name and, here, the same process id: only the creation
+     * tells them apart. */
+    assert_int_equal(old.id, fresh.id);
+    assert_int_not_equal(old.creation, fresh.creation);
+    erg_msg_t *m = probe_val_msg(1, -1);
+    ERG_FAIL(erg_node_send(node, erg_to_pid(old), m, 0), ERG_EINCARNATION);
+    erg_pid_t remote = fresh;
+    remote.node = erg_node_hash("other@host");
+    ERG_FAIL(erg_node_send(node, erg_to_pid(remote), m, 0), ERG_ENOCONN);
+    erg_pid_t gone = fresh;
+    gone.id += 1000;
+    ERG_FAIL(erg_node_send(node, erg_to_pid(gone), m, 0), ERG_ENOPROC);
+    erg_msg_release(m);
+    probe_sleep_ms(10);
+    assert_int_equal(atomic_load(&b.values), 0);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_monitors_fire_exactly_once_with_reason(void **state) {
+    (void)state;
+    enum { N = 50 };
+    erg_node_t *node = probe_node(2);
+    probe_t target, w[N];
+    erg_pid_t tpid = spawn_probe(node, &target, 0);
+    erg_pid_t wpid[N];
+    for (int i = 0; i < N; i++) {
+        wpid[i] = spawn_probe(node, &w[i], i + 1);
+        probe_do(node, wpid[i], probe_op(OP_MONITOR, erg_to_pid(tpid)));
+    }
+    for (int i = 0; i < N; i++) {
+        assert_true(probe_wait(&w[i].responses, 1));
+        ERG_PASS((erg_err_t)atomic_load(&w[i].call_status));
+    }
+    /* A demonitor drops the down message. */
+    probe_do(node, wpid[0], probe_op(OP_DEMONITOR, erg_to_pid(tpid)));
+    assert_true(probe_wait(&w[0].responses, 2));
+    probe_cmd_t c = probe_op(OP_EXIT, erg_to_pid(tpid));
+    c.reason = ERG_REASON_USER + 7;
+    probe_do(node, tpid, c);
+    for (int i = 1; i < N; i++) {
+        assert_true(probe_wait(&w[i].downs, 1));
+        assert_int_equal(atomic_load(&w[i].down_reason), ERG_REASON_USER + 7);
+    }
+    probe_sleep_ms(20);
+    for (int i = 1; i < N; i++)
+        assert_int_equal(atomic_load(&w[i].downs), 1);
+    assert_int_equal(atomic_load(&w[0].downs), 0);
+    /* Monitoring what is gone fails at once. */
+    probe_do(node, wpid[1], probe_op(OP_MONITOR, erg_to_pid(tpid)));
+    assert_true(probe_wait(&w[1].responses, 2));
+    assert_int_equal(atomic_load(&w[1].call_status), ERG_ENOPROC);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_links_terminate_or_deliver_when_trapped(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t target, trapper, plain, watcher;
+    erg_pid_t tpid = spawn_probe(node, &target, 0);
+    erg_pid_t trpid = spawn_probe(node, &trapper, 1);
+    erg_pid_t plpid = spawn_probe(node, &plain, 2);
+    erg_pid_t wpid = spawn_probe(node, &watcher, 3);
+    probe_cmd_t trap = probe_op(OP_TRAP, erg_to_pid(trpid));
+    trap.n = 1;
+    probe_do(node, trpid, trap);
+    probe_do(node, trpid, probe_op(OP_LINK, erg_to_pid(tpid)));
+    probe_do(node, plpid, probe_op(OP_LINK, erg_to_pid(tpid)));
+    probe_do(node, wpid, probe_op(OP_MONITOR, erg_to_pid(plpid)));
+    assert_true(probe_wait(&trapper.responses, 2));
+    assert_true(probe_wait(&plain.responses, 1));
+    assert_true(probe_wait(&watcher.responses, 1));
+    ERG_PASS((erg_err_t)atomic_load(&trapper.call_status));
+    /* Linking twice is refused. */
+    probe_do(node, plpid, probe_op(OP_LINK, erg_to_pid(tpid)));
+    assert_true(probe_wait(&plain.responses, 2));
+    assert_int_equal(atomic_load(&plain.call_status), ERG_EEXIST);
+    probe_cmd_t c = probe_op(OP_EXIT, erg_to_pid(tpid));
+    c.reason = ERG_REASON_USER + 3;
+    probe_do(node, tpid, c);
+    assert_true(probe_wait(&trapper.exits, 1));
+    assert_int_equal(atomic_load(&trapper.exit_reason), ERG_REASON_USER + 3);
+    assert_true(probe_wait(&plain.terminated, 1));
+    assert_int_equal(atomic_load(&plain.term_reason), ERG_REASON_USER + 3);
+    assert_true(probe_wait(&watcher.downs, 1));
+    assert_int_equal(atomic_load(&watcher.down_reason), ERG_REASON_USER + 3);
+    assert_int_equal(atomic_load(&trapper.terminated), 0);
+    /* One-way: the trapper's own exit reaches nobody that did not link. */
+    ERG_PASS(erg_node_stop(node));
+    assert_int_equal(atomic_load(&trapper.exits), 1);
+}
+
+static void test_actor_parent_exit_cannot_be_trapped(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t parent, child;
+    erg_pid_t ppid = spawn_probe(node, &parent, 0);
+    probe_init(&child, 1);
+    probe_cmd_t c = probe_op(OP_SPAWN, erg_to_pid(ppid));
+    c.target.pid.id = (uint64_t)(uintptr_t)&child; /* the child's probe */
+    c.n = 1;                                        /* link_parent */
+    probe_do(node, ppid, c);
+    assert_true(probe_wait(&parent.responses, 1));
+    ERG_PASS((erg_err_t)atomic_load(&parent.call_status));
+    while (erg_pid_is_nil(child.pid))
+        probe_sleep_ms(1);
+    probe_cmd_t trap = probe_op(OP_TRAP, erg_to_pid(child.pid));
+    trap.n = 1;
+    probe_do(node, child.pid, trap);
+    assert_true(probe_wait(&child.responses, 1));
+    /* A trapped exit from a non-parent arrives as a message... */
+    probe_t other;
+    erg_pid_t opid = spawn_probe(node, &other, 2);
+    probe_cmd_t ex = probe_op(OP_SEND_EXIT, erg_to_pid(child.pid));
+    ex.reason = ERG_REASON_USER + 1;
+    probe_do(node, opid, ex);
+    assert_true(probe_wait(&child.exits, 1));
+    /* ...but the parent's exit terminates the child anyway. */
+    probe_cmd_t die = probe_op(OP_EXIT, erg_to_pid(ppid));
+    die.reason = ERG_REASON_USER + 2;
+    probe_do(node, ppid, die);
+    assert_true(probe_wait(&child.terminated, 1));
+    assert_int_equal(atomic_load(&child.term_reason), ERG_REASON_USER + 2);
+    assert_int_equal(atomic_load(&child.exits), 1);
+    ERG_PASS(erg_node_stop(node));
+}
+
+/* --- Calls ------------------------------------------------------------- */
+
+static void test_actor_call_gets_reply_matched_by_ref(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t srv, cli;
+    erg_pid_t spid = spawn_probe(node, &srv, 0);
+    erg_pid_t cpid = spawn_probe(node, &cli, 1);
+    probe_cmd_t c = probe_op(OP_CALL, erg_to_pid(spid));
+    c.n = 41;
+    probe_do(node, cpid, c);
+    assert_true(probe_wait(&cli.responses, 1));
+    ERG_PASS((erg_err_t)atomic_load(&cli.call_status));
+    assert_int_equal(atomic_load(&cli.call_value), 42);
+    /* From outside processes too. */
+    erg_msg_t *reply = NULL;
+    ERG_PASS(erg_node_call(node, erg_to_pid(spid), probe_val_msg(9, -1), 0,
+                           &reply));
+    assert_int_equal(((probe_val_t *)erg_msg_data(reply))->seq, 10);
+    erg_msg_release(reply);
+    /* Calling oneself is refused. */
+    c.target = erg_to_pid(cpid);
+    probe_do(node, cpid, c);
+    assert_true(probe_wait(&cli.responses, 2));
+    assert_int_equal(atomic_load(&cli.call_status), ERG_ENOTALLOWED);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_call_times_out_and_late_reply_is_dropped(
+    void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t srv, cli;
+    probe_init(&srv, 0);
+    srv.reply_later = true;
+    erg_pid_t spid = probe_spawn(node, &srv, NULL);
+    erg_pid_t cpid = spawn_probe(node, &cli, 1);
+    probe_cmd_t c = probe_op(OP_CALL, erg_to_pid(spid));
+    c.timeout_ms = 100;
+    probe_do(node, cpid, c);
+    assert_true(probe_wait(&cli.responses, 1));
+    assert_int_equal(atomic_load(&cli.call_status), ERG_ETIMEDOUT);
+    assert_true(atomic_load(&srv.have_caller));
+    probe_do(node, spid, probe_op(OP_REPLY, erg_to_pid(cpid)));
+    assert_true(probe_wait(&srv.responses, 1));
+    ERG_PASS((erg_err_t)atomic_load(&srv.call_status));
+    /* The caller lives on and saw nothing of the late response. */
+    ERG_PASS(erg_node_send(node, erg_to_pid(cpid), probe_val_msg(1, -1), 0));
+    assert_true(probe_wait(&cli.values, 1));
+    probe_sleep_ms(20);
+    assert_int_equal(atomic_load(&cli.values), 1);
+    assert_int_equal(atomic_load(&cli.responses), 1);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_request_continuation_and_reply_later(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t srv, cli;
+    probe_init(&srv, 0);
+    srv.reply_later = true;
+    erg_pid_t spid = probe_spawn(node, &srv, NULL);
+    erg_pid_t cpid = spawn_probe(node, &cli, 1);
+    probe_cmd_t c = probe_op(OP_REQUEST, erg_to_pid(spid));
+    c.n = 5;
+    probe_do(node, cpid, c);
+    while (!atomic_load(&srv.have_caller))
+        probe_sleep_ms(1);
+    /* The client keeps handling mail while its request is pending. */
+    ERG_PASS(erg_node_send(node, erg_to_pid(cpid), probe_val_msg(1, -1), 0));
+    assert_true(probe_wait(&cli.values, 1));
+    assert_int_equal(atomic_load(&cli.responses), 0);
+    probe_cmd_t r = probe_op(OP_REPLY, erg_to_pid(cpid));
+    r.n = 77;
+    probe_do(node, spid, r);
+    assert_true(probe_wait(&cli.responses, 1));
+    ERG_PASS((erg_err_t)atomic_load(&cli.call_status));
+    assert_int_equal(atomic_load(&cli.call_value), 77);
+    /* A request nobody answers times out through the timer thread, once. */
+    c.timeout_ms = 50;
+    atomic_store(&srv.have_caller, false);
+    probe_do(node, cpid, c);
+    assert_true(probe_wait(&cli.responses, 2));
+    assert_int_equal(atomic_load(&cli.call_status), ERG_ETIMEDOUT);
+    probe_do(node, spid, r); /* late */
+    assert_true(probe_wait(&srv.responses, 2));
+    probe_sleep_ms(20);
+    assert_int_equal(atomic_load(&cli.responses), 2);
+    ERG_PASS(erg_node_stop(node));
+}
+
+/* A chain of callers: link i calls link i+1; the last one answers. With
+ * more blocked callers than workers this only completes if blocked
+ * workers are replaced. */
+typedef struct chain_s {
+    int depth;
+    atomic_long *done;
+} chain_t;
+
+typedef struct chain_state_s {
+    int index;
+    chain_t *chain;
+} chain_state_t;
+
+static const erg_behavior_t chain_behavior;
+
+static erg_reason_t chain_init(erg_proc_t *self, void *args) {
+    chain_state_t *st = erg_proc_state(self);
+    st->chain = args;
+    return ERG_REASON_NONE;
+}
+
+static erg_reason_t chain_call(erg_proc_t *self, erg_pid_t from,
+                               erg_ref_t ref, erg_msg_t *request,
+                               erg_msg_t **reply) {
+    (void)from;
+    (void)ref;
+    chain_state_t *st = erg_proc_state(self);
+    probe_val_t *v = erg_msg_data(request);
+    char name[32];
+    snprintf(name, sizeof(name), "chain-%ld-%ld", v->seq / 1000,
+             v->seq % 1000 + 1);
+    if (v->seq % 1000 + 1 >= st->chain->depth) {
+        *reply = probe_val_msg(v->seq, -1);
+        return ERG_REASON_NONE;
+    }
+    erg_msg_t *r = NULL;
+    erg_msg_t *req = probe_val_msg(v->seq + 1, -1);
+    erg_err_t rv = erg_call(self, erg_to_name(name), req, 20000, &r);
+    if (rv != ERG_OK) {
+        erg_msg_release(req);
+        return (erg_reason_t)rv;
+    }
+    *reply = r;
+    return ERG_REASON_NONE;
+}
+
+static erg_reason_t chain_message(erg_proc_t *self, erg_pid_t from,
+                                  erg_msg_t *msg) {
+    (void)from;
+    chain_state_t *st = erg_proc_state(self);
+    probe_val_t *v = erg_msg_data(msg);
+    char name[32];
+    snprintf(name, sizeof(name), "chain-%ld-1", v->seq);
+    erg_msg_t *r = NULL;
+    erg_msg_t *req = probe_val_msg(v->seq * 1000 + 1, -1);
+    erg_err_t rv = erg_call(self, erg_to_name(name), req, 20000, &r);
+    if (rv != ERG_OK) {
+        erg_msg_release(req);
+        return (erg_reason_t)rv;
+    }
+    erg_msg_release(r);
+    atomic_fetch_add(st->chain->done, 1);
+    return ERG_REASON_NONE;
+}
+
+static const erg_behavior_t chain_behavior = {
+    .name = "chain",
+    .state_size = sizeof(chain_state_t),
+    .init = chain_init,
+    .handle_message = chain_message,
+    .handle_call = chain_call,
+};
+
+static void test_actor_call_chains_outnumber_workers_and_complete(
+    void **state) {
+    (void)state;
+    enum { CHAINS = 4, DEPTH = 75 };
+    erg_node_t *node = probe_node(2);
+    atomic_long done = 0;
+    chain_t chain = {DEPTH, &done};
+    erg_pid_t heads[CHAINS];
+    for (int c = 0; c < CHAINS; c++) {
+        for (int i = 0; i < DEPTH; i++) {
+            char name[32];
+            snprintf(name, sizeof(name), "chain-%d-%d", c, i);
+            erg_spawn_opts_t o;
+            erg_spawn_opts_init(&o);
+            o.register_name = name;
+            erg_pid_t pid;
+            ERG_PASS(erg_node_spawn(node, &chain_behavior, &o, &chain, &pid));
+            if (i == 0)
+                heads[c] = pid;
+        }
+    }
+    /* All heads start at once: CHAINS * (DEPTH - 1) blocked callers. */
+    for (int c = 0; c < CHAINS; c++)
+        ERG_PASS(erg_node_send(node, erg_to_pid(heads[c]),
+                               probe_val_msg(c, -1), 0));
+    assert_true(probe_wait(&done, CHAINS));
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_child_calls_parent_from_init(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t parent, child;
+    probe_init(&parent, 0);
+    erg_spawn_opts_t o;
+    erg_spawn_opts_init(&o);
+    o.register_name = "parent";
+    erg_pid_t ppid = probe_spawn(node, &parent, &o);
+    probe_init(&child, 1);
+    child.init_call_name = "parent";
+    probe_cmd_t c = probe_op(OP_SPAWN, erg_to_pid(ppid));
+    c.target.pid.id = (uint64_t)(uintptr_t)&child;
+    probe_do(node, ppid, c);
+    assert_true(probe_wait(&parent.responses, 1));
+    ERG_PASS((erg_err_t)atomic_load(&parent.call_status));
+    assert_true(probe_wait(&parent.calls, 1));
+    while (!atomic_load(&child.in_init) || erg_pid_is_nil(child.pid))
+        probe_sleep_ms(1);
+    for (int i = 0; i < 3000 && atomic_load(&child.call_value) != 42; i++)
+        probe_sleep_ms(1);
+    assert_int_equal(atomic_load(&child.init_call_status), ERG_OK);
+    assert_int_equal(atomic_load(&child.call_value), 42);
+    ERG_PASS(erg_node_stop(node));
+}
+
+/* --- Stress -------------------------------------------------------------- */
+
+typedef struct storm_s {
+    int n;
+    erg_pid_t *pids;
+    long each;
+    atomic_long received;
+} storm_t;
+
+static erg_reason_t storm_init(erg_proc_t *self, void *args) {
+    *(storm_t **)erg_proc_state(self) = args;
+    return ERG_REASON_NONE;
+}
+
+static erg_reason_t storm_message(erg_proc_t *self, erg_pid_t from,
+                                  erg_msg_t *msg) {
+    (void)from;
+    storm_t *s = *(storm_t **)erg_proc_state(self);
+    probe_val_t *v = erg_msg_data(msg);
+    if (v->sender == -2) { /* go: send `each` messages around the ring */
+        for (long i = 0; i < s->each; i++) {
+            erg_pid_t to = s->pids[(v->seq + 1 + i) % s->n];
+            erg_msg_t *m = probe_val_msg(i, 0);
+            erg_err_t rv = erg_send(self, erg_to_pid(to), m);
+            if (rv != ERG_OK)
+                return (erg_reason_t)rv;
+        }
+        return ERG_REASON_NONE;
+    }
+    atomic_fetch_add_explicit(&s->received, 1, memory_order_relaxed);
+    return ERG_REASON_NONE;
+}
+
+static const erg_behavior_t storm_behavior = {
+    .name = "storm",
+    .state_size = sizeof(storm_t *),
+    .init = storm_init,
+    .handle_message = storm_message,
+};
+
+static void test_actor_thousand_actors_exchange_a_million_messages(
+    void **state) {
+    (void)state;
+    enum { N = 1000, EACH = 1000 };
+    erg_node_t *node = probe_node(2);
+    storm_t s = {N, calloc(N, sizeof(erg_pid_t)), EACH, 0};
+    assert_non_null(s.pids);
+    for (int i = 0; i < N; i++)
+        ERG_PASS(erg_node_spawn(node, &storm_behavior, NULL, &s, &s.pids[i]));
+    for (int i = 0; i < N; i++)
+        ERG_PASS(erg_node_send(node, erg_to_pid(s.pids[i]),
+                               probe_val_msg(i, -2), 0));
+    assert_true(probe_wait(&s.received, (long)N * EACH));
+    probe_sleep_ms(10);
+    assert_int_equal(atomic_load(&s.received), (long)N * EACH);
+    ERG_PASS(erg_node_stop(node));
+    free(s.pids);
+}
+
+static int setup(void **state) {
+    return erg_test_setup_alloc(state);
+}
+
+static int teardown(void **state) {
+    return erg_test_teardown_alloc(state);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        T(test_actor_spawn_runs_init_and_handles_messages),
+        T(test_actor_keeps_fifo_per_sender),
+        T(test_actor_drains_max_then_high_then_normal),
+        T(test_actor_full_mailbox_refuses_then_uses_fallback),
+        T(test_actor_kill_during_init_fires_once_and_fails_spawn),
+        T(test_actor_init_failure_and_timeout_fail_spawn),
+        T(test_actor_names_and_aliases_route_and_free),
+        T(test_actor_stale_pid_and_remote_pid_fail_cleanly),
+        T(test_actor_monitors_fire_exactly_once_with_reason),
+        T(test_actor_links_terminate_or_deliver_when_trapped),
+        T(test_actor_parent_exit_cannot_be_trapped),
+        T(test_actor_call_gets_reply_matched_by_ref),
+        T(test_actor_call_times_out_and_late_reply_is_dropped),
+        T(test_actor_request_continuation_and_reply_later),
+        T(test_actor_call_chains_outnumber_workers_and_complete),
+        T(test_actor_child_calls_parent_from_init),
+        T(test_actor_thousand_actors_exchange_a_million_messages),
+    };
+    return cmocka_run_group_tests_name("core.actor", tests, NULL, NULL);
+}
