@@ -24,8 +24,8 @@ void idl_list_append(idl_list *l, void *node) {
 }
 
 idl_name idl_name_join(idl_ctx *ctx, idl_name a, idl_name b) {
-    idl_name n = {idl_arena_printf(ctx->arena, "%s.%s", a.text, b.text),
-                  a.loc, a.nparts + b.nparts};
+    idl_name n = {idl_arena_printf(ctx->arena, "%s.%s", a.text, b.text), a.loc,
+                  a.nparts + b.nparts};
     return n;
 }
 
@@ -97,16 +97,16 @@ idl_actor_item *idl_actor_item_new(idl_ctx *ctx, idl_actor_verb verb,
 }
 
 static const char *const builtin_names[] = {
-    [IDL_T_NONE] = NULL,          [IDL_T_BOOL] = "bool",
-    [IDL_T_I8] = "i8",            [IDL_T_I16] = "i16",
-    [IDL_T_I32] = "i32",          [IDL_T_I64] = "i64",
-    [IDL_T_U8] = "u8",            [IDL_T_U16] = "u16",
-    [IDL_T_U32] = "u32",          [IDL_T_U64] = "u64",
-    [IDL_T_F32] = "f32",          [IDL_T_F64] = "f64",
-    [IDL_T_STRING] = "string",    [IDL_T_BYTES] = "bytes",
-    [IDL_T_TIME] = "time",        [IDL_T_DURATION] = "duration",
-    [IDL_T_PID] = "pid",          [IDL_T_REF] = "ref",
-    [IDL_T_ALIAS] = "alias",      [IDL_T_ATOM] = "atom",
+    [IDL_T_NONE] = NULL,       [IDL_T_BOOL] = "bool",
+    [IDL_T_I8] = "i8",         [IDL_T_I16] = "i16",
+    [IDL_T_I32] = "i32",       [IDL_T_I64] = "i64",
+    [IDL_T_U8] = "u8",         [IDL_T_U16] = "u16",
+    [IDL_T_U32] = "u32",       [IDL_T_U64] = "u64",
+    [IDL_T_F32] = "f32",       [IDL_T_F64] = "f64",
+    [IDL_T_STRING] = "string", [IDL_T_BYTES] = "bytes",
+    [IDL_T_TIME] = "time",     [IDL_T_DURATION] = "duration",
+    [IDL_T_PID] = "pid",       [IDL_T_REF] = "ref",
+    [IDL_T_ALIAS] = "alias",   [IDL_T_ATOM] = "atom",
 };
 
 const char *idl_builtin_name(idl_builtin b) {
@@ -165,10 +165,9 @@ const char *idl_decl_kind_a(idl_decl_kind k) {
 }
 
 static const char *bound_suffix(idl_ctx *ctx, const idl_type *t) {
-    return t->has_bound
-               ? idl_arena_printf(ctx->arena, ", %llu",
-                                  (unsigned long long)t->bound)
-               : "";
+    return t->has_bound ? idl_arena_printf(ctx->arena, ", %llu",
+                                           (unsigned long long)t->bound)
+                        : "";
 }
 
 const char *idl_type_str(idl_ctx *ctx, const idl_type *t) {
@@ -190,10 +189,9 @@ const char *idl_type_str(idl_ctx *ctx, const idl_type *t) {
                                 idl_type_str(ctx, t->elem),
                                 bound_suffix(ctx, t));
     case IDL_TY_MAP:
-        return idl_arena_printf(ctx->arena, "map<%s, %s%s>",
-                                idl_type_str(ctx, t->key),
-                                idl_type_str(ctx, t->elem),
-                                bound_suffix(ctx, t));
+        return idl_arena_printf(
+            ctx->arena, "map<%s, %s%s>", idl_type_str(ctx, t->key),
+            idl_type_str(ctx, t->elem), bound_suffix(ctx, t));
     case IDL_TY_OPTIONAL:
         return idl_arena_printf(ctx->arena, "optional %s",
                                 idl_type_str(ctx, t->elem));

@@ -33,14 +33,14 @@ typedef struct idl_name {
     int nparts; /* dots + 1 */
 } idl_name;
 
-/* ---- literals and expressions ---------------------------------------- */
+/* ---- literals and expressions -------------------------------------------- */
 
 typedef enum idl_expr_kind {
     IDL_EX_INT,    /* integer literal: magnitude + sign */
     IDL_EX_FLOAT,  /* floating literal */
     IDL_EX_STRING, /* string literal (decoded bytes, valid UTF-8) */
     IDL_EX_BOOL,   /* true / false */
-    IDL_EX_PATH,   /* a name: source field path, enum member, payload-less arm */
+    IDL_EX_PATH, /* a name: source field path, enum member, payload-less arm */
     IDL_EX_STRUCT, /* { a = expr, b = expr } */
     IDL_EX_ARM,    /* arm = expr (a union arm with its payload) */
     IDL_EX_CALL,   /* saturate(expr) / checked(expr) */
@@ -51,14 +51,14 @@ typedef struct idl_assign idl_assign;
 typedef struct idl_expr {
     idl_expr_kind kind;
     idl_loc loc;
-    bool negative;       /* IDL_EX_INT: a leading '-' */
-    uint64_t magnitude;  /* IDL_EX_INT: absolute value */
-    double fvalue;       /* IDL_EX_FLOAT */
-    const char *str;     /* IDL_EX_STRING bytes (NUL-terminated too) */
-    uint32_t str_len;    /* IDL_EX_STRING length, may contain NUL */
-    bool bvalue;         /* IDL_EX_BOOL */
-    idl_name name;       /* PATH: the path; ARM: the arm; CALL: the function */
-    idl_list fields;     /* IDL_EX_STRUCT: idl_assign list */
+    bool negative;        /* IDL_EX_INT: a leading '-' */
+    uint64_t magnitude;   /* IDL_EX_INT: absolute value */
+    double fvalue;        /* IDL_EX_FLOAT */
+    const char *str;      /* IDL_EX_STRING bytes (NUL-terminated too) */
+    uint32_t str_len;     /* IDL_EX_STRING length, may contain NUL */
+    bool bvalue;          /* IDL_EX_BOOL */
+    idl_name name;        /* PATH: the path; ARM: the arm; CALL: the function */
+    idl_list fields;      /* IDL_EX_STRUCT: idl_assign list */
     struct idl_expr *arg; /* IDL_EX_ARM payload, IDL_EX_CALL argument */
 } idl_expr;
 
@@ -69,7 +69,7 @@ struct idl_assign {
     idl_expr *value;
 };
 
-/* ---- types ------------------------------------------------------------ */
+/* ---- types --------------------------------------------------------------- */
 
 typedef enum idl_builtin {
     IDL_T_NONE = 0,
@@ -95,10 +95,10 @@ typedef enum idl_builtin {
 } idl_builtin;
 
 typedef enum idl_type_kind {
-    IDL_TY_NAMED,    /* as parsed: a name, maybe with <bound>; resolved by
-                        the checker into BUILTIN or DECL */
-    IDL_TY_BUILTIN,  /* scalar; string/bytes may carry a bound */
-    IDL_TY_DECL,     /* enum, struct or union declaration */
+    IDL_TY_NAMED,   /* as parsed: a name, maybe with <bound>; resolved by
+                       the checker into BUILTIN or DECL */
+    IDL_TY_BUILTIN, /* scalar; string/bytes may carry a bound */
+    IDL_TY_DECL,    /* enum, struct or union declaration */
     IDL_TY_LIST,
     IDL_TY_MAP,
     IDL_TY_OPTIONAL,
@@ -107,22 +107,22 @@ typedef enum idl_type_kind {
 typedef struct idl_type {
     idl_type_kind kind;
     idl_loc loc;
-    idl_name name;          /* NAMED: as written */
-    bool has_bound;         /* string<N>, bytes<N>, list<T,N>, map<K,V,N> */
+    idl_name name;  /* NAMED: as written */
+    bool has_bound; /* string<N>, bytes<N>, list<T,N>, map<K,V,N> */
     uint64_t bound;
     idl_loc bound_loc;
-    idl_builtin builtin;    /* BUILTIN */
-    idl_decl *decl;         /* DECL (after checking) */
-    struct idl_type *elem;  /* LIST element, MAP value, OPTIONAL inner */
-    struct idl_type *key;   /* MAP key */
+    idl_builtin builtin;   /* BUILTIN */
+    idl_decl *decl;        /* DECL (after checking) */
+    struct idl_type *elem; /* LIST element, MAP value, OPTIONAL inner */
+    struct idl_type *key;  /* MAP key */
 } idl_type;
 
-/* ---- declarations ----------------------------------------------------- */
+/* ---- declarations -------------------------------------------------------- */
 
 typedef struct idl_annot {
     struct idl_annot *next;
-    idl_name name;          /* without the '@' */
-    idl_expr *arg;          /* NULL when written without parentheses */
+    idl_name name; /* without the '@' */
+    idl_expr *arg; /* NULL when written without parentheses */
 } idl_annot;
 
 /* A struct/message/event field or a union arm (type NULL: no payload). */
@@ -130,15 +130,15 @@ typedef struct idl_field {
     struct idl_field *next;
     idl_name name;
     idl_type *type;
-    idl_expr *def;          /* default value, NULL when none */
+    idl_expr *def; /* default value, NULL when none */
     idl_list annots;
-    uint32_t index;         /* 0-based position (set by the checker) */
+    uint32_t index; /* 0-based position (set by the checker) */
 } idl_field;
 
 typedef struct idl_member {
     struct idl_member *next;
     idl_name name;
-    idl_expr *value;        /* always an integer literal (grammar) */
+    idl_expr *value; /* always an integer literal (grammar) */
 } idl_member;
 
 typedef enum idl_actor_verb {
@@ -152,18 +152,18 @@ typedef struct idl_version_ref {
     struct idl_version_ref *next;
     uint32_t version;
     idl_loc loc;
-    idl_decl *decl;         /* the message/event version (after checking) */
+    idl_decl *decl; /* the message/event version (after checking) */
 } idl_version_ref;
 
 typedef struct idl_actor_item {
     struct idl_actor_item *next;
     idl_actor_verb verb;
-    idl_loc loc;            /* of the verb */
-    idl_name msg;           /* the message or event */
-    idl_list versions;      /* idl_version_ref */
+    idl_loc loc;       /* of the verb */
+    idl_name msg;      /* the message or event */
+    idl_list versions; /* idl_version_ref */
     bool important;
     idl_loc important_loc;
-    bool has_response;      /* call ... -> Resp vN */
+    bool has_response; /* call ... -> Resp vN */
     idl_name resp;
     idl_version_ref resp_version;
 } idl_actor_item;
@@ -182,76 +182,76 @@ typedef enum idl_decl_kind {
 struct idl_decl {
     idl_decl *next;
     idl_decl_kind kind;
-    idl_loc loc;            /* of the keyword */
-    idl_name name;          /* declared name; for conversions, the message */
+    idl_loc loc;   /* of the keyword */
+    idl_name name; /* declared name; for conversions, the message */
     idl_file *file;
-    const char *package;    /* the file's package */
-    idl_list annots;        /* idl_annot */
+    const char *package; /* the file's package */
+    idl_list annots;     /* idl_annot */
 
     /* enum */
     idl_type *underlying;
-    idl_list members;       /* idl_member */
+    idl_list members; /* idl_member */
 
     /* struct, union (arms), message, event */
-    idl_list fields;        /* idl_field */
+    idl_list fields; /* idl_field */
 
     /* message, event: the version; conversions: from -> to */
     uint32_t version;
     idl_loc version_loc;
     uint32_t to_version;
     idl_loc to_loc;
-    bool has_body;          /* conversions: `{...}` rather than `;` */
-    bool broken_body;       /* conversions: the body had a syntax error */
-    idl_list assigns;       /* conversions: idl_assign */
+    bool has_body;    /* conversions: `{...}` rather than `;` */
+    bool broken_body; /* conversions: the body had a syntax error */
+    idl_list assigns; /* conversions: idl_assign */
 
     /* actor */
-    idl_list items;         /* idl_actor_item */
+    idl_list items; /* idl_actor_item */
 
     /* ---- filled in by the checker ---- */
-    const char *qname;      /* package.Name */
-    const char *c_name;     /* e.g. shop_payment_charge_request_v2_t */
+    const char *qname;  /* package.Name */
+    const char *c_name; /* e.g. shop_payment_charge_request_v2_t */
     bool deprecated;
     const char *deprecated_msg;
-    idl_decl *target;       /* conversions: the source version's decl */
-    idl_decl *target_to;    /* conversions: the target version's decl */
-    idl_decl *next_version; /* message/event: next declared version */
+    idl_decl *target;        /* conversions: the source version's decl */
+    idl_decl *target_to;     /* conversions: the target version's decl */
+    idl_decl *next_version;  /* message/event: next declared version */
     uint8_t fingerprint[32]; /* message/event versions */
-    uint64_t wire_id;       /* message/event */
-    int visit;              /* scratch for graph walks */
+    uint64_t wire_id;        /* message/event */
+    int visit;               /* scratch for graph walks */
     struct hold_list *holds; /* structs, unions: what they hold inline */
-    int nerrors;            /* conversions: errors found in them */
+    int nerrors;             /* conversions: errors found in them */
 };
 
 typedef struct idl_import {
     struct idl_import *next;
-    const char *path;       /* the string as written */
+    const char *path; /* the string as written */
     idl_loc loc;
-    idl_file *file;         /* resolved file, NULL when not found */
+    idl_file *file; /* resolved file, NULL when not found */
 } idl_import;
 
 struct idl_file {
-    idl_file *next;         /* in load order */
-    const char *path;       /* as opened / printed in diagnostics */
-    const char *real_path;  /* identity: realpath(), or the name in memory */
-    int index;              /* load order, for sorting diagnostics */
-    const char *rel_path;   /* relative to its -I root (for generated names) */
-    const char *src;        /* contents, NUL-terminated (may hold NULs) */
+    idl_file *next;        /* in load order */
+    const char *path;      /* as opened / printed in diagnostics */
+    const char *real_path; /* identity: realpath(), or the name in memory */
+    int index;             /* load order, for sorting diagnostics */
+    const char *rel_path;  /* relative to its -I root (for generated names) */
+    const char *src;       /* contents, NUL-terminated (may hold NULs) */
     uint32_t len;
-    uint32_t *line_starts;  /* lazily built for diagnostics */
+    uint32_t *line_starts; /* lazily built for diagnostics */
     uint32_t nlines;
-    bool from_cli;          /* named on the command line */
+    bool from_cli; /* named on the command line */
     bool parsed;
-    int visit;              /* scratch for the import-cycle walk */
+    int visit; /* scratch for the import-cycle walk */
     const char *package;
     idl_loc package_loc;
-    idl_list imports;       /* idl_import */
-    idl_list decls;         /* idl_decl, in source order */
+    idl_list imports; /* idl_import */
+    idl_list decls;   /* idl_decl, in source order */
 };
 
 /* List helpers. */
 void idl_list_append(idl_list *l, void *node);
 
-/* ---- constructors used by the grammar actions ------------------------ */
+/* ---- constructors used by the grammar actions ---------------------------- */
 
 typedef struct idl_ctx idl_ctx;
 

@@ -20,7 +20,7 @@ static void sym_put(idl_ctx *ctx, const char *key, idl_decl *d) {
     idl_strmap_put(ctx->syms, key, d);
 }
 
-/* ---- lookup --------------------------------------------------------------- */
+/* ---- lookup -------------------------------------------------------------- */
 
 /* A declaration is visible from the file that declares it and from the
  * files that import that file directly; so whether a file checks never
@@ -49,8 +49,8 @@ idl_decl *idl_lookup(idl_ctx *ctx, const idl_file *from, const char *name,
     if (strchr(name, '.') == NULL) {
         if (from->package == NULL)
             return NULL;
-        d = sym_get(ctx, idl_arena_printf(ctx->arena, "%s.%s", from->package,
-                                          name));
+        d = sym_get(ctx,
+                    idl_arena_printf(ctx->arena, "%s.%s", from->package, name));
     } else {
         d = sym_get(ctx, name);
     }
@@ -95,8 +95,7 @@ static const char *suggest_decl(idl_ctx *ctx, const idl_file *from,
         /* Compare the last segments, so a shared package prefix does not
          * make unrelated names look close. */
         idl_suggest_offer_as(&sg, d->name.text,
-                             own && name.nparts == 1 ? d->name.text
-                                                     : d->qname);
+                             own && name.nparts == 1 ? d->name.text : d->qname);
     }
     return idl_suggest_best(&sg);
 }
@@ -109,13 +108,14 @@ static idl_decl *lookup_or_report(idl_ctx *ctx, const idl_file *from,
     if (d != NULL)
         return d;
     if (invisible) {
-        idl_decl *d = sym_get(ctx, strchr(name.text, '.')
-                                       ? name.text
-                                       : idl_arena_printf(ctx->arena, "%s.%s",
-                                                          from->package,
-                                                          name.text));
-        idl_error(ctx, name.loc, "'%s' is declared in '%s', which this file "
-                                 "does not import",
+        idl_decl *d =
+            sym_get(ctx, strchr(name.text, '.')
+                             ? name.text
+                             : idl_arena_printf(ctx->arena, "%s.%s",
+                                                from->package, name.text));
+        idl_error(ctx, name.loc,
+                  "'%s' is declared in '%s', which this file "
+                  "does not import",
                   name.text, d && d->file ? d->file->path : "?");
     } else {
         const char *near = suggest_decl(ctx, from, name, what);
@@ -126,25 +126,27 @@ static idl_decl *lookup_or_report(idl_ctx *ctx, const idl_file *from,
     return NULL;
 }
 
-/* ---- names ---------------------------------------------------------------- */
+/* ---- names --------------------------------------------------------------- */
 
 static const char *const erg_keywords[] = {
-    "package", "import",   "enum",      "struct",     "union",
-    "message", "event",    "upgrade",   "downgrade",  "actor",
-    "call",    "cast",     "publishes", "subscribes", "important",
-    "optional", "list",    "map",       "true",       "false",
+    "package",  "import", "enum",      "struct",     "union",
+    "message",  "event",  "upgrade",   "downgrade",  "actor",
+    "call",     "cast",   "publishes", "subscribes", "important",
+    "optional", "list",   "map",       "true",       "false",
 };
 
 static const char *const c_keywords[] = {
-    "auto",     "break",    "case",          "char",         "const",
-    "continue", "default",  "do",            "double",       "else",
-    "enum",     "extern",   "float",         "for",          "goto",
-    "if",       "inline",   "int",           "long",         "register",
-    "restrict", "return",   "short",         "signed",       "sizeof",
-    "static",   "struct",   "switch",        "typedef",      "union",
-    "unsigned", "void",     "volatile",      "while",        "_Bool",
-    "_Complex", "_Imaginary", "_Alignas",    "_Alignof",     "_Atomic",
-    "_Generic", "_Noreturn", "_Static_assert", "_Thread_local",
+    "auto",       "break",     "case",           "char",
+    "const",      "continue",  "default",        "do",
+    "double",     "else",      "enum",           "extern",
+    "float",      "for",       "goto",           "if",
+    "inline",     "int",       "long",           "register",
+    "restrict",   "return",    "short",          "signed",
+    "sizeof",     "static",    "struct",         "switch",
+    "typedef",    "union",     "unsigned",       "void",
+    "volatile",   "while",     "_Bool",          "_Complex",
+    "_Imaginary", "_Alignas",  "_Alignof",       "_Atomic",
+    "_Generic",   "_Noreturn", "_Static_assert", "_Thread_local",
 };
 
 static bool in_list(const char *s, const char *const *list, size_t n) {
@@ -178,8 +180,7 @@ static bool matches_style(const char *s, name_style style) {
             return false;
         for (s++; *s; s++) {
             c = (unsigned char)*s;
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '_'))
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
                 return false;
         }
         return true;
@@ -188,8 +189,7 @@ static bool matches_style(const char *s, name_style style) {
             return false;
         for (s++; *s; s++) {
             c = (unsigned char)*s;
-            if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_'))
+            if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
                 return false;
         }
         return true;
@@ -214,7 +214,8 @@ static const char *style_words(name_style style) {
 static bool check_name(idl_ctx *ctx, idl_name n, name_style style,
                        const char *what) {
     const char *s = n.text;
-    if (in_list(s, erg_keywords, sizeof(erg_keywords) / sizeof(*erg_keywords))) {
+    if (in_list(s, erg_keywords,
+                sizeof(erg_keywords) / sizeof(*erg_keywords))) {
         idl_error(ctx, n.loc, "'%s' is a keyword and cannot name a %s", s,
                   what);
         return false;
@@ -225,14 +226,15 @@ static bool check_name(idl_ctx *ctx, idl_name n, name_style style,
         return false;
     }
     if (strstr(s, "__") != NULL) {
-        idl_error(ctx, n.loc, "%s name '%s' contains '__', which is reserved "
-                              "for generated code",
+        idl_error(ctx, n.loc,
+                  "%s name '%s' contains '__', which is reserved "
+                  "for generated code",
                   what, s);
         return false;
     }
     if (style == UPPER_CAMEL && idl_builtin_lookup(s) != IDL_T_NONE) {
-        idl_error(ctx, n.loc, "'%s' is a built-in type and cannot name a %s",
-                  s, what);
+        idl_error(ctx, n.loc, "'%s' is a built-in type and cannot name a %s", s,
+                  what);
         return false;
     }
     if (!matches_style(s, style)) {
@@ -251,8 +253,7 @@ static void check_package_name(idl_ctx *ctx, idl_file *f) {
     while (*p) {
         const char *dot = strchr(p, '.');
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        idl_name seg = {idl_arena_strndup(ctx->arena, p, n), f->package_loc,
-                        1};
+        idl_name seg = {idl_arena_strndup(ctx->arena, p, n), f->package_loc, 1};
         seg.loc.col += (uint32_t)(p - f->package);
         check_name(ctx, seg, LOWER_SNAKE, "package segment");
         p += n;
@@ -261,7 +262,7 @@ static void check_package_name(idl_ctx *ctx, idl_file *f) {
     }
 }
 
-/* ---- import cycles -------------------------------------------------------- */
+/* ---- import cycles ------------------------------------------------------- */
 
 enum { WHITE = 0, GREY = 1, BLACK = 2 };
 
@@ -274,8 +275,9 @@ static void visit_imports(idl_ctx *ctx, idl_file *f) {
         if (g == f) {
             idl_error(ctx, im->loc, "'%s' imports itself", f->path);
         } else if (g->visit == GREY) {
-            idl_error(ctx, im->loc, "import cycle: '%s' imports '%s', which "
-                                    "(directly or not) imports '%s'",
+            idl_error(ctx, im->loc,
+                      "import cycle: '%s' imports '%s', which "
+                      "(directly or not) imports '%s'",
                       f->path, g->path, f->path);
         } else if (g->visit == WHITE) {
             visit_imports(ctx, g);
@@ -284,7 +286,7 @@ static void visit_imports(idl_ctx *ctx, idl_file *f) {
     f->visit = BLACK;
 }
 
-/* ---- declarations: collecting symbols ------------------------------------- */
+/* ---- declarations: collecting symbols ------------------------------------ */
 
 static bool is_versioned(const idl_decl *d) {
     return d->kind == IDL_D_MESSAGE || d->kind == IDL_D_EVENT;
@@ -334,7 +336,7 @@ static void collect(idl_ctx *ctx, idl_file *f, idl_decl *d) {
     d->qname = NULL; /* not resolvable through the symbol table */
 }
 
-/* ---- types ---------------------------------------------------------------- */
+/* ---- types --------------------------------------------------------------- */
 
 static bool is_map_key(const idl_type *t) {
     if (t->kind == IDL_TY_BUILTIN)
@@ -416,21 +418,23 @@ static void resolve_type(idl_ctx *ctx, const idl_file *f, idl_type *t,
     }
 }
 
-/* ---- annotations ---------------------------------------------------------- */
+/* ---- annotations --------------------------------------------------------- */
 
 static void check_annots(idl_ctx *ctx, idl_list annots, idl_decl *on,
                          const char *where) {
     bool seen = false;
     for (idl_annot *a = annots.first; a != NULL; a = a->next) {
         if (strcmp(a->name.text, "deprecated") != 0) {
-            idl_error(ctx, a->name.loc, "unknown annotation '@%s' (the only "
-                                        "annotation is @deprecated)",
+            idl_error(ctx, a->name.loc,
+                      "unknown annotation '@%s' (the only "
+                      "annotation is @deprecated)",
                       a->name.text);
             continue;
         }
         if (on == NULL || !is_versioned(on)) {
-            idl_error(ctx, a->name.loc, "@deprecated applies to message and "
-                                        "event versions, not to %s",
+            idl_error(ctx, a->name.loc,
+                      "@deprecated applies to message and "
+                      "event versions, not to %s",
                       where);
             continue;
         }
@@ -440,8 +444,9 @@ static void check_annots(idl_ctx *ctx, idl_list annots, idl_decl *on,
         }
         seen = true;
         if (a->arg != NULL && a->arg->kind != IDL_EX_STRING) {
-            idl_error(ctx, a->arg->loc, "@deprecated takes a string, such as "
-                                        "@deprecated(\"use v2\")");
+            idl_error(ctx, a->arg->loc,
+                      "@deprecated takes a string, such as "
+                      "@deprecated(\"use v2\")");
             continue;
         }
         on->deprecated = true;
@@ -449,7 +454,7 @@ static void check_annots(idl_ctx *ctx, idl_list annots, idl_decl *on,
     }
 }
 
-/* ---- enums, records ------------------------------------------------------- */
+/* ---- enums, records ------------------------------------------------------ */
 
 static void check_enum(idl_ctx *ctx, idl_decl *d) {
     resolve_type(ctx, d->file, d->underlying, 0);
@@ -509,9 +514,10 @@ static void check_fields(idl_ctx *ctx, idl_decl *d) {
         }
         if (f->type == NULL) {
             if (!is_union)
-                idl_error(ctx, f->name.loc, "field '%s' needs a type ('%s: "
-                                            "type;'); only union arms may "
-                                            "have none",
+                idl_error(ctx, f->name.loc,
+                          "field '%s' needs a type ('%s: "
+                          "type;'); only union arms may "
+                          "have none",
                           f->name.text, f->name.text);
             continue;
         }
@@ -540,7 +546,7 @@ static void check_fields(idl_ctx *ctx, idl_decl *d) {
     }
 }
 
-/* ---- recursion without indirection ---------------------------------------- */
+/* ---- recursion without indirection --------------------------------------- */
 
 /* An edge of the "holds inline" graph: a struct or union holds another one
  * directly (not behind optional or list) through a field. */
@@ -658,7 +664,7 @@ static void check_recursion(idl_ctx *ctx) {
             d->visit = WHITE;
 }
 
-/* ---- actors --------------------------------------------------------------- */
+/* ---- actors -------------------------------------------------------------- */
 
 static const char *verb_name(idl_actor_verb v) {
     switch (v) {
@@ -697,25 +703,25 @@ static idl_decl *resolve_version(idl_ctx *ctx, idl_decl *actor, idl_name name,
     }
     if (d->deprecated)
         idl_warning(ctx, v->loc, "%s v%u is deprecated%s%s", d->qname,
-                    v->version, d->deprecated_msg && *d->deprecated_msg
-                                    ? ": " : "",
+                    v->version,
+                    d->deprecated_msg && *d->deprecated_msg ? ": " : "",
                     d->deprecated_msg ? d->deprecated_msg : "");
     return d;
 }
 
 static void check_actor(idl_ctx *ctx, idl_decl *a) {
     for (idl_actor_item *it = a->items.first; it != NULL; it = it->next) {
-        idl_decl_kind want = (it->verb == IDL_ACT_PUBLISHES ||
-                              it->verb == IDL_ACT_SUBSCRIBES)
-                                 ? IDL_D_EVENT
-                                 : IDL_D_MESSAGE;
+        idl_decl_kind want =
+            (it->verb == IDL_ACT_PUBLISHES || it->verb == IDL_ACT_SUBSCRIBES)
+                ? IDL_D_EVENT
+                : IDL_D_MESSAGE;
         if (it->important && it->verb != IDL_ACT_CAST)
             idl_error(ctx, it->important_loc,
                       "'important' applies to cast only, not to %s",
                       verb_name(it->verb));
         for (idl_version_ref *v = it->versions.first; v != NULL; v = v->next) {
-            v->decl = resolve_version(ctx, a, it->msg, v, want,
-                                      verb_name(it->verb));
+            v->decl =
+                resolve_version(ctx, a, it->msg, v, want, verb_name(it->verb));
             if (v->decl == NULL)
                 continue;
             /* The same version accepted (or published) twice. */
@@ -760,7 +766,7 @@ static void check_actor(idl_ctx *ctx, idl_decl *a) {
     }
 }
 
-/* ---- wire ids ------------------------------------------------------------- */
+/* ---- wire ids ------------------------------------------------------------ */
 
 static void check_wire_ids(idl_ctx *ctx) {
     idl_strmap *t = ctx->syms;
@@ -791,7 +797,7 @@ static void check_wire_ids(idl_ctx *ctx) {
     free(fams);
 }
 
-/* ---- driver ----------------------------------------------------------------- */
+/* ---- driver -------------------------------------------------------------- */
 
 void idl_check(idl_ctx *ctx) {
     ctx->syms = idl_arena_alloc(ctx->arena, sizeof(*ctx->syms));

@@ -7,7 +7,7 @@
 #include "ast.h"
 #include "idlc.h"
 
-/* ---- symbols (check.c) ---- */
+/* ---- symbols (check.c) --------------------------------------------------- */
 
 /* idl_lookup finds the declaration `name` (plain or qualified) as seen from
  * file `from`: a plain name in the file's own package, a qualified one in
@@ -21,7 +21,7 @@ idl_decl *idl_lookup(idl_ctx *ctx, const idl_file *from, const char *name,
 /* idl_find_version returns version v of the message/event family of d. */
 idl_decl *idl_find_version(idl_decl *family, uint32_t v);
 
-/* ---- type rules (types.c) ---- */
+/* ---- type rules (types.c) ------------------------------------------------ */
 
 bool idl_type_is_integer(const idl_type *t);
 bool idl_type_is_float(const idl_type *t);
@@ -44,11 +44,11 @@ void idl_check_value(idl_ctx *ctx, const idl_file *file, idl_expr *e,
                      const idl_type *type, idl_decl *src, const char *what_fmt,
                      const char *name);
 
-/* ---- conversions (convert.c) ---- */
+/* ---- conversions (convert.c) --------------------------------------------- */
 
 void idl_check_conversion(idl_ctx *ctx, idl_decl *conv);
 
-/* ---- C names (cnames.c) ---- */
+/* ---- C names (cnames.c) -------------------------------------------------- */
 
 /* lower_snake of an UpperCamel name: "HTTPServer" -> "http_server". */
 const char *idl_snake(idl_ctx *ctx, const char *name);

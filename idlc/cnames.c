@@ -52,8 +52,9 @@ static void claim_name(idl_ctx *ctx, idl_strmap *names, const char *cname,
                        idl_loc loc, const char *by) {
     claim *prev = idl_strmap_get(names, cname);
     if (prev != NULL) {
-        idl_error(ctx, loc, "%s generates the C name '%s', which %s also "
-                            "generates",
+        idl_error(ctx, loc,
+                  "%s generates the C name '%s', which %s also "
+                  "generates",
                   by, cname, prev->by);
         idl_note(ctx, prev->loc, "the first '%s' comes from here", cname);
         return;
@@ -89,9 +90,9 @@ static void name_decl(idl_ctx *ctx, idl_strmap *names, idl_decl *d) {
     switch (d->kind) {
     case IDL_D_MESSAGE:
     case IDL_D_EVENT:
-        by = idl_arena_printf(ctx->arena, "%s '%s' v%u",
-                              idl_decl_kind_name(d->kind), d->qname,
-                              d->version);
+        by =
+            idl_arena_printf(ctx->arena, "%s '%s' v%u",
+                             idl_decl_kind_name(d->kind), d->qname, d->version);
         d->c_name = idl_arena_printf(ctx->arena, "%s_v%u_t", base, d->version);
         claim_name(ctx, names, d->c_name, d->name.loc, by);
         return;
@@ -101,11 +102,11 @@ static void name_decl(idl_ctx *ctx, idl_strmap *names, idl_decl *d) {
         for (idl_member *m = d->members.first; m != NULL; m = m->next)
             if (first_member_named(d, m))
                 claim_name(ctx, names,
-                       idl_arena_printf(ctx->arena, "%s_%s", upper(ctx, base),
-                                        m->name.text),
-                       m->name.loc,
-                       idl_arena_printf(ctx->arena, "enum member '%s.%s'",
-                                        d->qname, m->name.text));
+                           idl_arena_printf(ctx->arena, "%s_%s",
+                                            upper(ctx, base), m->name.text),
+                           m->name.loc,
+                           idl_arena_printf(ctx->arena, "enum member '%s.%s'",
+                                            d->qname, m->name.text));
         return;
     case IDL_D_UNION:
         d->c_name = idl_arena_printf(ctx->arena, "%s_t", base);
@@ -115,11 +116,12 @@ static void name_decl(idl_ctx *ctx, idl_strmap *names, idl_decl *d) {
         for (idl_field *a = d->fields.first; a != NULL; a = a->next)
             if (first_arm_named(d, a))
                 claim_name(ctx, names,
-                       idl_arena_printf(ctx->arena, "%s_%s", upper(ctx, base),
-                                        upper(ctx, a->name.text)),
-                       a->name.loc,
-                       idl_arena_printf(ctx->arena, "union arm '%s.%s'",
-                                        d->qname, a->name.text));
+                           idl_arena_printf(ctx->arena, "%s_%s",
+                                            upper(ctx, base),
+                                            upper(ctx, a->name.text)),
+                           a->name.loc,
+                           idl_arena_printf(ctx->arena, "union arm '%s.%s'",
+                                            d->qname, a->name.text));
         return;
     case IDL_D_STRUCT:
         d->c_name = idl_arena_printf(ctx->arena, "%s_t", base);

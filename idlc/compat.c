@@ -13,7 +13,8 @@
 #include "idlc.h"
 #include "shape.h"
 
-/* ---- loading a tree ---------------------------------------------------------- */
+/* ---- loading a tree
+ * ---------------------------------------------------------- */
 
 typedef struct strlist {
     char **v;
@@ -81,12 +82,14 @@ static void load_tree(tree *t, const char *root, const char **dirs, int ndirs,
         roots[i + 1] = dirs[i];
     /* Warnings of the trees themselves (deprecations) are not what compat
      * is asked about. */
-    idl_options opts = {.import_dirs = roots, .nimport_dirs = ndirs + 1,
-                        .diag_out = err, .no_warnings = true};
+    idl_options opts = {.import_dirs = roots,
+                        .nimport_dirs = ndirs + 1,
+                        .diag_out = err,
+                        .no_warnings = true};
     t->ctx = idl_ctx_new(&opts);
     /* The context keeps the pointer: it lives as long as the context. */
-    t->ctx->import_dirs = idl_arena_alloc(t->ctx->arena,
-                                          (size_t)(ndirs + 1) * sizeof(char *));
+    t->ctx->import_dirs =
+        idl_arena_alloc(t->ctx->arena, (size_t)(ndirs + 1) * sizeof(char *));
     memcpy(t->ctx->import_dirs, roots, (size_t)(ndirs + 1) * sizeof(char *));
     free(roots);
     strlist files = {0};
@@ -104,14 +107,15 @@ static void load_tree(tree *t, const char *root, const char **dirs, int ndirs,
     t->ok = t->ctx->errors == 0;
 }
 
-/* ---- lookups -------------------------------------------------------------------- */
+/* ---- lookups
+ * -------------------------------------------------------------------- */
 
 static bool is_versioned(const idl_decl *d) {
     return d->kind == IDL_D_MESSAGE || d->kind == IDL_D_EVENT;
 }
 
-#define FOR_EACH_DECL(t, d)                                                    \
-    for (idl_file *f_ = (t)->ctx->files.first; f_ != NULL; f_ = f_->next)      \
+#define FOR_EACH_DECL(t, d)                                               \
+    for (idl_file *f_ = (t)->ctx->files.first; f_ != NULL; f_ = f_->next) \
         for (idl_decl *d = f_->decls.first; d != NULL; d = d->next)
 
 static idl_decl *find_version(tree *t, const char *qname, uint32_t v) {
@@ -148,13 +152,14 @@ typedef struct accept {
 } accept;
 
 /* The item of `actor` that names qname vN with one of the verbs, if any. */
-static accept find_accept(const idl_decl *actor, const char *qname,
-                          uint32_t v, bool publishes) {
+static accept find_accept(const idl_decl *actor, const char *qname, uint32_t v,
+                          bool publishes) {
     for (idl_actor_item *it = actor->items.first; it != NULL; it = it->next) {
         if ((it->verb == IDL_ACT_PUBLISHES) != publishes)
             continue;
         for (idl_version_ref *r = it->versions.first; r != NULL; r = r->next)
-            if (r->decl && r->version == v && strcmp(r->decl->qname, qname) == 0)
+            if (r->decl && r->version == v &&
+                strcmp(r->decl->qname, qname) == 0)
                 return (accept){it, r};
     }
     return (accept){NULL, NULL};
@@ -188,7 +193,8 @@ static idl_decl *surviving_acceptor(tree *old, tree *now, const char *qname,
     return NULL;
 }
 
-/* ---- the rules --------------------------------------------------------------- */
+/* ---- the rules
+ * --------------------------------------------------------------- */
 
 typedef struct compat {
     tree *old, *now;
@@ -202,10 +208,11 @@ static void check_versions(compat *c) {
             continue;
         idl_decl *nd = find_version(c->now, od->qname, od->version);
         if (nd == NULL) {
-            idl_decl *by = surviving_acceptor(c->old, c->now, od->qname,
-                                              od->version);
+            idl_decl *by =
+                surviving_acceptor(c->old, c->now, od->qname, od->version);
             if (by != NULL)
-                idl_error_rule(c->old->ctx, od->loc, "VERSION_REMOVED_WHILE_ACCEPTED",
+                idl_error_rule(c->old->ctx, od->loc,
+                               "VERSION_REMOVED_WHILE_ACCEPTED",
                                "%s v%u was removed, but actor '%s' accepts it "
                                "in the old tree and still exists",
                                od->qname, od->version, by->qname);
@@ -219,15 +226,17 @@ static void check_versions(compat *c) {
         }
         if (memcmp(od->fingerprint, nd->fingerprint, 32) != 0) {
             const char *why = idl_shape_diff(
-                ctx, idl_shape_parse(ctx, idl_shape_render(c->old->ctx,
-                                                           idl_shape_of(c->old->ctx, od)),
-                                     strlen(idl_shape_render(
-                                         c->old->ctx,
-                                         idl_shape_of(c->old->ctx, od)))),
+                ctx,
+                idl_shape_parse(
+                    ctx,
+                    idl_shape_render(c->old->ctx,
+                                     idl_shape_of(c->old->ctx, od)),
+                    strlen(idl_shape_render(c->old->ctx,
+                                            idl_shape_of(c->old->ctx, od)))),
                 idl_shape_of(ctx, nd));
             idl_error_rule(ctx, nd->loc, "EDITED_VERSION",
-                           "%s v%u changed shape: %s", nd->qname,
-                           nd->version, why ? why : "(fingerprint differs)");
+                           "%s v%u changed shape: %s", nd->qname, nd->version,
+                           why ? why : "(fingerprint differs)");
         }
     }
 }
@@ -262,11 +271,10 @@ static void check_actor_pair(compat *c, idl_decl *oa, idl_decl *na) {
                 /* call <-> cast is a flip; leaving subscribes drops a
                  * subscription; turning call/cast into subscribes stops
                  * accepting the message as one. */
-                const char *rule = it->verb == IDL_ACT_SUBSCRIBES
-                                       ? "SUBSCRIBES_DROPPED"
-                                   : ni->verb == IDL_ACT_SUBSCRIBES
-                                       ? "ACTOR_STOPPED_ACCEPTING"
-                                       : "CAST_CALL_FLIPPED";
+                const char *rule =
+                    it->verb == IDL_ACT_SUBSCRIBES   ? "SUBSCRIBES_DROPPED"
+                    : ni->verb == IDL_ACT_SUBSCRIBES ? "ACTOR_STOPPED_ACCEPTING"
+                                                     : "CAST_CALL_FLIPPED";
                 idl_error_rule(ctx, ni->loc, rule,
                                "actor '%s' took %s v%u as %s and now as %s",
                                na->qname, q, r->version, verb_word(it->verb),
@@ -366,8 +374,7 @@ static void check_conversions(compat *c) {
             idl_error_rule(c->old->ctx, oc->loc, "CONVERSION_REMOVED",
                            "%s %s v%u -> v%u disappeared while both versions "
                            "remain",
-                           kw, oc->target->qname, oc->version,
-                           oc->to_version);
+                           kw, oc->target->qname, oc->version, oc->to_version);
     }
 }
 
@@ -402,8 +409,8 @@ static const char *rename_in(idl_ctx *ctx, const char *text, const char *from,
     const char *out = "";
     const char *p = text;
     for (const char *hit; (hit = strstr(p, from)) != NULL; p = hit + nf) {
-        bool whole = (hit == text || !is_name_char(hit[-1])) &&
-                     !is_name_char(hit[nf]);
+        bool whole =
+            (hit == text || !is_name_char(hit[-1])) && !is_name_char(hit[nf]);
         out = idl_arena_printf(ctx->arena, "%s%.*s%s", out, (int)(hit - p), p,
                                whole ? to : from);
     }
@@ -422,8 +429,8 @@ static void check_type_renames(compat *c) {
             if (nt->kind != ot->kind || nt->qname == NULL ||
                 find_named(c->old, nt->kind, nt->qname))
                 continue;
-            const char *a = idl_shape_render(c->old->ctx,
-                                             idl_shape_of(c->old->ctx, ot));
+            const char *a =
+                idl_shape_render(c->old->ctx, idl_shape_of(c->old->ctx, ot));
             const char *b = idl_shape_render(c->ctx, idl_shape_of(c->ctx, nt));
             /* Same text once the old name reads as the new one: headers
              * (kind, an enum's underlying type) and self-references too. */

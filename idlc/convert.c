@@ -35,14 +35,16 @@ static bool resolve_ends(idl_ctx *ctx, idl_decl *conv) {
         return false;
     }
     if (fam->kind != IDL_D_MESSAGE && fam->kind != IDL_D_EVENT) {
-        idl_error(ctx, conv->name.loc, "'%s' is %s; only messages and events "
-                                       "have versions to convert",
+        idl_error(ctx, conv->name.loc,
+                  "'%s' is %s; only messages and events "
+                  "have versions to convert",
                   conv->name.text, idl_decl_kind_a(fam->kind));
         return false;
     }
     if (strcmp(fam->package, conv->file->package) != 0) {
-        idl_error(ctx, conv->name.loc, "conversions of '%s' belong in its "
-                                       "package '%s'",
+        idl_error(ctx, conv->name.loc,
+                  "conversions of '%s' belong in its "
+                  "package '%s'",
                   fam->qname, fam->package);
         return false;
     }
@@ -54,16 +56,18 @@ static bool resolve_ends(idl_ctx *ctx, idl_decl *conv) {
         return false;
     }
     if (conv->kind == IDL_D_UPGRADE && conv->version > conv->to_version) {
-        idl_error(ctx, conv->version_loc, "an upgrade goes from a lower to a "
-                                          "higher version; write 'downgrade "
-                                          "%s v%u -> v%u'",
+        idl_error(ctx, conv->version_loc,
+                  "an upgrade goes from a lower to a "
+                  "higher version; write 'downgrade "
+                  "%s v%u -> v%u'",
                   conv->name.text, conv->version, conv->to_version);
         return false;
     }
     if (conv->kind == IDL_D_DOWNGRADE && conv->version < conv->to_version) {
-        idl_error(ctx, conv->version_loc, "a downgrade goes from a higher to "
-                                          "a lower version; write 'upgrade "
-                                          "%s v%u -> v%u'",
+        idl_error(ctx, conv->version_loc,
+                  "a downgrade goes from a higher to "
+                  "a lower version; write 'upgrade "
+                  "%s v%u -> v%u'",
                   conv->name.text, conv->version, conv->to_version);
         return false;
     }
@@ -71,15 +75,13 @@ static bool resolve_ends(idl_ctx *ctx, idl_decl *conv) {
     conv->target = idl_find_version(fam, conv->version);
     conv->target_to = idl_find_version(fam, conv->to_version);
     if (conv->target == NULL) {
-        idl_error(ctx, conv->version_loc, "%s: %s '%s' has no version v%u",
-                  kw, idl_decl_kind_name(fam->kind), fam->qname,
-                  conv->version);
+        idl_error(ctx, conv->version_loc, "%s: %s '%s' has no version v%u", kw,
+                  idl_decl_kind_name(fam->kind), fam->qname, conv->version);
         ok = false;
     }
     if (conv->target_to == NULL) {
         idl_error(ctx, conv->to_loc, "%s: %s '%s' has no version v%u", kw,
-                  idl_decl_kind_name(fam->kind), fam->qname,
-                  conv->to_version);
+                  idl_decl_kind_name(fam->kind), fam->qname, conv->to_version);
         ok = false;
     }
     return ok;
@@ -93,12 +95,11 @@ static bool is_duplicate(idl_ctx *ctx, idl_decl *conv) {
                 return false;
             if (d->kind == conv->kind && d->target == conv->target &&
                 d->target_to == conv->target_to && d->target != NULL) {
-                idl_error(ctx, conv->loc, "duplicate %s of '%s' from v%u to "
-                                          "v%u",
-                          conv->kind == IDL_D_UPGRADE ? "upgrade"
-                                                      : "downgrade",
-                          conv->target->qname, conv->version,
-                          conv->to_version);
+                idl_error(ctx, conv->loc,
+                          "duplicate %s of '%s' from v%u to "
+                          "v%u",
+                          conv->kind == IDL_D_UPGRADE ? "upgrade" : "downgrade",
+                          conv->target->qname, conv->version, conv->to_version);
                 idl_note(ctx, d->loc, "first declared here");
                 return true;
             }
@@ -127,8 +128,8 @@ void idl_check_conversion(idl_ctx *ctx, idl_decl *conv) {
                       a->field.text);
             continue;
         }
-        idl_check_value(ctx, conv->file, a->value, f->type, src,
-                        "field '%s'", a->field.text);
+        idl_check_value(ctx, conv->file, a->value, f->type, src, "field '%s'",
+                        a->field.text);
     }
 
     /* Totality: each target field is assigned, carried over by name with a
@@ -154,9 +155,10 @@ void idl_check_conversion(idl_ctx *ctx, idl_decl *conv) {
         }
         if (f->def != NULL || idl_type_has_implicit_default(f->type))
             continue;
-        idl_error(ctx, conv->loc, "%s %s v%u -> v%u is not total: field '%s' "
-                                  "of %s is not set (v%u has no field '%s' "
-                                  "and it has no default)",
+        idl_error(ctx, conv->loc,
+                  "%s %s v%u -> v%u is not total: field '%s' "
+                  "of %s is not set (v%u has no field '%s' "
+                  "and it has no default)",
                   conv->kind == IDL_D_UPGRADE ? "upgrade" : "downgrade",
                   dst->name.text, src->version, dst->version, f->name.text,
                   dst_name, src->version, f->name.text);

@@ -81,8 +81,8 @@ static void show_source(idl_ctx *ctx, FILE *out, idl_loc loc) {
 struct idl_diag {
     int file_index; /* -1: no file, printed first */
     uint32_t line, col;
-    size_t seq;     /* report order: keeps the sort stable */
-    char *text;     /* heap; notes appended */
+    size_t seq; /* report order: keeps the sort stable */
+    char *text; /* heap; notes appended */
 };
 
 static char *format_diag(idl_ctx *ctx, idl_loc loc, const char *kind,
@@ -93,8 +93,7 @@ static char *format_diag(idl_ctx *ctx, idl_loc loc, const char *kind,
     if (out == NULL)
         abort(); /* idlc is a CLI: out of memory ends it */
     if (loc.file != NULL)
-        fprintf(out, "%s:%u:%u: %s: ", loc.file->path, loc.line, loc.col,
-                kind);
+        fprintf(out, "%s:%u:%u: %s: ", loc.file->path, loc.line, loc.col, kind);
     else
         fprintf(out, "idlc: %s: ", kind);
     vfprintf(out, fmt, ap);
@@ -122,8 +121,8 @@ static void push_diag(idl_ctx *ctx, idl_loc loc, char *text) {
     ctx->ndiags++;
 }
 
-static void report(idl_ctx *ctx, idl_loc loc, const char *kind,
-                   const char *fmt, va_list ap) {
+static void report(idl_ctx *ctx, idl_loc loc, const char *kind, const char *fmt,
+                   va_list ap) {
     push_diag(ctx, loc, format_diag(ctx, loc, kind, fmt, ap));
 }
 

@@ -7,8 +7,8 @@
 
 /* idl_error reports `file:line:col: error: ...` with the source line and a
  * caret, and counts it. Diagnostics are buffered and printed, sorted by
- * position, by idl_diag_flush. After IDL_MAX_ERRORS it prints one final line and
- * sets ctx->stopped; later calls print nothing. */
+ * position, by idl_diag_flush. After IDL_MAX_ERRORS it prints one final line
+ * and sets ctx->stopped; later calls print nothing. */
 void idl_error(idl_ctx *ctx, idl_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

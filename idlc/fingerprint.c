@@ -59,7 +59,7 @@ static void *xrealloc(void *p, size_t size) {
     return p;
 }
 
-/* ---- the byte buffer ------------------------------------------------- */
+/* ---- the byte buffer ----------------------------------------------------- */
 
 void idl_canon_fini(idl_canon *c) {
     free(c->data);
@@ -114,7 +114,7 @@ static void put_str(idl_canon *c, const char *s) {
     put_bytes(c, s, strlen(s));
 }
 
-/* ---- values ------------------------------------------------------------ */
+/* ---- values -------------------------------------------------------------- */
 
 /* An integer literal as 64-bit two's complement: the field's type, written
  * just before, says whether to read it signed. */
@@ -212,7 +212,7 @@ static void put_default(idl_canon *c, const idl_field *f) {
     }
 }
 
-/* ---- named types already written -------------------------------------- */
+/* ---- named types already written ----------------------------------------- */
 
 /* An open-addressing set of declarations, so that each named type is spelled
  * out once per form however often it is reached: the form stays linear in
@@ -257,7 +257,7 @@ static bool declset_add(declset *s, const idl_decl *d) {
     return true;
 }
 
-/* ---- the walk ---------------------------------------------------------- */
+/* ---- the walk ------------------------------------------------------------ */
 
 /* Pending work, last in first out. Nested types are walked with this stack
  * rather than by recursion: a schema chaining thousands of structs must not
@@ -471,7 +471,7 @@ void idl_canonical_dump(const idl_decl *d, idl_canon *out) {
     free(w.seen.slots);
 }
 
-/* ---- hashes ------------------------------------------------------------ */
+/* ---- hashes -------------------------------------------------------------- */
 
 static void sha256(const void *data, size_t len, uint8_t md[32]) {
     unsigned int n = 0;

@@ -36,27 +36,27 @@ typedef struct idl_memfile {
 
 struct idl_ctx {
     idl_arena *arena;
-    FILE *diag_out;          /* diagnostics go here */
+    FILE *diag_out; /* diagnostics go here */
     int errors;
     int warnings;
-    struct idl_diag *diags;  /* buffered until idl_diag_flush, to sort */
+    struct idl_diag *diags; /* buffered until idl_diag_flush, to sort */
     size_t ndiags, diags_cap;
-    bool stopped;            /* error limit reached */
+    bool stopped; /* error limit reached */
     bool no_warnings;
     bool stop_reported;
     const char **import_dirs;
     int nimport_dirs;
     const idl_memfile *memfiles; /* when set, imports resolve only here */
     int nmemfiles;
-    idl_list files;          /* idl_file, load order */
+    idl_list files; /* idl_file, load order */
     int nfiles;
     struct idl_strmap *syms; /* package.Name -> declaration (checker) */
 
     /* parser state for the file being parsed */
     idl_file *cur_file;
-    idl_loc cur_tok_loc;     /* for errors raised inside lemon */
-    bool parse_abort;        /* lemon stack overflow: stop feeding tokens */
-    bool body_error;         /* a syntax error inside a conversion body */
+    idl_loc cur_tok_loc; /* for errors raised inside lemon */
+    bool parse_abort;    /* lemon stack overflow: stop feeding tokens */
+    bool body_error;     /* a syntax error inside a conversion body */
 };
 
 /* Options for idl_ctx_new. */

@@ -26,5 +26,4 @@ int idl_lex(idl_lexer *lx, idl_token *tok);
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
 int idl_utf8_seq_len(const unsigned char *p, const unsigned char *lim);
 
-
 #endif /* IDLC_LEXER_H */

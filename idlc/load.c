@@ -196,13 +196,15 @@ static void load_imports(idl_ctx *ctx, idl_file *f) {
         }
         if (found == NULL) {
             if (ctx->nimport_dirs == 0)
-                idl_error(ctx, im->loc, "cannot find import '%s' (no -I "
-                                        "directories; looked in the current "
-                                        "directory)",
+                idl_error(ctx, im->loc,
+                          "cannot find import '%s' (no -I "
+                          "directories; looked in the current "
+                          "directory)",
                           im->path);
             else
-                idl_error(ctx, im->loc, "cannot find import '%s' in any -I "
-                                        "directory",
+                idl_error(ctx, im->loc,
+                          "cannot find import '%s' in any -I "
+                          "directory",
                           im->path);
             continue;
         }

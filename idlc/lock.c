@@ -21,8 +21,8 @@ typedef struct lock_entry {
     uint32_t version;
     char fp[65];
     bool deprecated;
-    idl_loc loc;          /* its line in the lock file */
-    const char *shape;    /* from FILE.shapes, or NULL */
+    idl_loc loc;       /* its line in the lock file */
+    const char *shape; /* from FILE.shapes, or NULL */
 } lock_entry;
 
 typedef struct lock_set {
@@ -77,23 +77,25 @@ static void parse_lock(idl_ctx *ctx, idl_file *f, lock_set *set) {
         char *flag = strtok(NULL, " \t");
         char *extra = strtok(NULL, " \t");
         char *endv = NULL;
-        unsigned long v = ver && ver[0] == 'v' ? strtoul(ver + 1, &endv, 10)
-                                               : 0;
+        unsigned long v =
+            ver && ver[0] == 'v' ? strtoul(ver + 1, &endv, 10) : 0;
         if (qname == NULL || ver == NULL || fp == NULL || v == 0 ||
             v > UINT32_MAX || *endv != '\0' || strncmp(fp, "sha256:", 7) != 0 ||
             !is_hex64(fp + 7) || (flag && strcmp(flag, "deprecated") != 0) ||
             extra != NULL || strchr(qname, '.') == NULL) {
-            idl_error(ctx, loc, "malformed lock line: expected 'package.Name "
-                                "vN sha256:<64 hex digits> [deprecated]'");
+            idl_error(ctx, loc,
+                      "malformed lock line: expected 'package.Name "
+                      "vN sha256:<64 hex digits> [deprecated]'");
             continue;
         }
-        lock_entry e = {.qname = qname, .version = (uint32_t)v,
-                        .deprecated = flag != NULL, .loc = loc};
+        lock_entry e = {.qname = qname,
+                        .version = (uint32_t)v,
+                        .deprecated = flag != NULL,
+                        .loc = loc};
         memcpy(e.fp, fp + 7, 65);
         for (size_t i = 0; i < set->n; i++) {
             if (entry_cmp(&set->v[i], &e) == 0) {
-                idl_error(ctx, loc, "%s v%u is locked twice", qname,
-                          e.version);
+                idl_error(ctx, loc, "%s v%u is locked twice", qname, e.version);
                 break;
             }
         }
@@ -120,12 +122,11 @@ static void attach_shapes(idl_ctx *ctx, const char *path, lock_set *set) {
             break;
         const char *next = strstr(nl, "\n=== ");
         const char *body_end = next ? next + 1 : end;
-        char *key = idl_arena_strndup(ctx->arena, hdr + 4,
-                                      (size_t)(nl - hdr - 4));
+        char *key =
+            idl_arena_strndup(ctx->arena, hdr + 4, (size_t)(nl - hdr - 4));
         for (size_t i = 0; i < set->n; i++) {
-            const char *k = idl_arena_printf(ctx->arena, "%s v%u",
-                                             set->v[i].qname,
-                                             set->v[i].version);
+            const char *k = idl_arena_printf(
+                ctx->arena, "%s v%u", set->v[i].qname, set->v[i].version);
             if (strcmp(k, key) == 0)
                 set->v[i].shape = idl_arena_strndup(
                     ctx->arena, nl + 1, (size_t)(body_end - nl - 1));
@@ -163,11 +164,11 @@ typedef struct lock_opts {
 /* Writes the lock and its shapes for every version now in the schemas. */
 static bool write_lock(idl_ctx *ctx, const lock_opts *o, const lock_set *now,
                        FILE *err) {
-    const char *shapes_path = idl_arena_printf(ctx->arena, "%s.shapes",
-                                               o->lock_path);
+    const char *shapes_path =
+        idl_arena_printf(ctx->arena, "%s.shapes", o->lock_path);
     const char *tmp = idl_arena_printf(ctx->arena, "%s.tmp", o->lock_path);
-    const char *tmp_shapes = idl_arena_printf(ctx->arena, "%s.tmp",
-                                              shapes_path);
+    const char *tmp_shapes =
+        idl_arena_printf(ctx->arena, "%s.tmp", shapes_path);
     FILE *lf = fopen(tmp, "wb");
     FILE *sf = lf ? fopen(tmp_shapes, "wb") : NULL;
     if (lf == NULL || sf == NULL) {
@@ -206,12 +207,13 @@ static int run_lock(idl_ctx *ctx, const lock_opts *o, FILE *out, FILE *err) {
         idl_file *lf = idl_load_text(ctx, o->lock_path);
         if (lf != NULL)
             parse_lock(ctx, lf, &locked);
-        attach_shapes(ctx, idl_arena_printf(ctx->arena, "%s.shapes",
-                                            o->lock_path),
+        attach_shapes(ctx,
+                      idl_arena_printf(ctx->arena, "%s.shapes", o->lock_path),
                       &locked);
     } else if (!o->update) {
-        fprintf(err, "idlc: error: cannot open lock file '%s': %s (create "
-                     "it with --update)\n",
+        fprintf(err,
+                "idlc: error: cannot open lock file '%s': %s (create "
+                "it with --update)\n",
                 o->lock_path, strerror(errno));
         return 1;
     }
@@ -250,8 +252,8 @@ static int run_lock(idl_ctx *ctx, const lock_opts *o, FILE *out, FILE *err) {
                            "%s v%u is locked (released) and its shape "
                            "changed: %s (locked sha256:%.12s..., now "
                            "sha256:%.12s...)",
-                           e->qname, e->version, explain_edit(ctx, e, d),
-                           e->fp, hex);
+                           e->qname, e->version, explain_edit(ctx, e, d), e->fp,
+                           hex);
         }
     }
     if (ctx->errors > 0 || !o->update)
@@ -263,7 +265,8 @@ static int run_lock(idl_ctx *ctx, const lock_opts *o, FILE *out, FILE *err) {
             if ((d->kind != IDL_D_MESSAGE && d->kind != IDL_D_EVENT) ||
                 d->qname == NULL)
                 continue;
-            lock_entry e = {.qname = d->qname, .version = d->version,
+            lock_entry e = {.qname = d->qname,
+                            .version = d->version,
                             .deprecated = d->deprecated};
             idl_fingerprint_hex(d->fingerprint, e.fp);
             e.shape = idl_shape_render(ctx, idl_shape_of(ctx, d));
@@ -277,8 +280,9 @@ static int run_lock(idl_ctx *ctx, const lock_opts *o, FILE *out, FILE *err) {
     if (now.n > 1)
         qsort(now.v, now.n, sizeof(*now.v), entry_cmp);
     if (write_lock(ctx, o, &now, err))
-        fprintf(out, "idlc: %s: %zu version%s locked (%d added, %d "
-                     "dropped)\n",
+        fprintf(out,
+                "idlc: %s: %zu version%s locked (%d added, %d "
+                "dropped)\n",
                 o->lock_path, now.n, now.n == 1 ? "" : "s", added, dropped);
     else
         ctx->errors++;
@@ -308,8 +312,9 @@ int idlc_lock_main(int argc, char **argv, FILE *out, FILE *err) {
         } else if (strncmp(s, "-I", 2) == 0 && s[2] != '\0') {
             dirs[ndirs++] = s + 2;
         } else if (s[0] == '-') {
-            fprintf(err, "idlc: error: lock: unknown or incomplete option "
-                         "'%s'\n",
+            fprintf(err,
+                    "idlc: error: lock: unknown or incomplete option "
+                    "'%s'\n",
                     s);
             goto usage;
         } else {
@@ -325,8 +330,8 @@ int idlc_lock_main(int argc, char **argv, FILE *out, FILE *err) {
         fprintf(err, "idlc: error: --force only applies with --update\n");
         goto usage;
     }
-    idl_options opts = {.import_dirs = dirs, .nimport_dirs = ndirs,
-                        .diag_out = err};
+    idl_options opts = {
+        .import_dirs = dirs, .nimport_dirs = ndirs, .diag_out = err};
     idl_ctx *ctx = idl_ctx_new(&opts);
     for (int i = 0; i < nfiles && !ctx->stopped; i++)
         idl_load(ctx, files[i]);

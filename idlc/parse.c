@@ -17,7 +17,7 @@ void *idl_parseAlloc(void *(*malloc_fn)(size_t), idl_ctx *ctx);
 void idl_parse(void *parser, int major, idl_token minor);
 void idl_parseFree(void *parser, void (*free_fn)(void *));
 
-/* ---- tokens ----------------------------------------------------------- */
+/* ---- tokens -------------------------------------------------------------- */
 
 idl_name idl_tok_name(idl_ctx *ctx, const idl_token *t) {
     idl_name n = {idl_arena_strndup(ctx->arena, t->text, t->len), t->loc, 1};
@@ -54,8 +54,9 @@ static bool parse_magnitude(idl_ctx *ctx, const idl_token *t, bool *negative,
     }
     uint64_t v = 0;
     for (; p < end; p++) {
-        unsigned d = (*p >= '0' && *p <= '9') ? (unsigned)(*p - '0')
-                                              : (unsigned)((*p | 0x20) - 'a' + 10);
+        unsigned d = (*p >= '0' && *p <= '9')
+                         ? (unsigned)(*p - '0')
+                         : (unsigned)((*p | 0x20) - 'a' + 10);
         if (v > (UINT64_MAX - d) / base) {
             idl_error(ctx, t->loc,
                       "integer literal '%.*s' does not fit in 64 bits",
@@ -88,7 +89,8 @@ idl_expr *idl_tok_float(idl_ctx *ctx, const idl_token *t) {
     errno = 0;
     e->fvalue = strtod(buf, NULL);
     if (!isfinite(e->fvalue) || (errno == ERANGE && e->fvalue != 0.0)) {
-        idl_error(ctx, t->loc, "floating-point literal '%s' is out of range", buf);
+        idl_error(ctx, t->loc, "floating-point literal '%s' is out of range",
+                  buf);
         e->fvalue = 0.0;
     }
     return e;
@@ -117,29 +119,32 @@ static uint32_t parse_version(idl_ctx *ctx, const idl_token *t) {
     const char *d = t->text + 1;
     uint32_t n = t->len - 1;
     if (n > 1 && d[0] == '0') {
-        idl_error(ctx, t->loc, "version '%.*s' has a leading zero",
-                  (int)t->len, t->text);
+        idl_error(ctx, t->loc, "version '%.*s' has a leading zero", (int)t->len,
+                  t->text);
         return 0;
     }
     uint64_t v = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (d[i] < '0' || d[i] > '9') {
-            idl_error(ctx, t->loc, "expected a version such as 'v1', found "
-                                   "'%.*s'",
+            idl_error(ctx, t->loc,
+                      "expected a version such as 'v1', found "
+                      "'%.*s'",
                       (int)t->len, t->text);
             return 0;
         }
         v = v * 10 + (uint64_t)(d[i] - '0');
         if (v > UINT32_MAX) {
-            idl_error(ctx, t->loc, "version '%.*s' is too large (the largest "
-                                   "is v4294967295)",
+            idl_error(ctx, t->loc,
+                      "version '%.*s' is too large (the largest "
+                      "is v4294967295)",
                       (int)t->len, t->text);
             return 0;
         }
     }
     if (v == 0) {
-        idl_error(ctx, t->loc, "version v0 is not allowed: versions start at "
-                               "v1");
+        idl_error(ctx, t->loc,
+                  "version v0 is not allowed: versions start at "
+                  "v1");
         return 0;
     }
     return (uint32_t)v;
@@ -154,8 +159,9 @@ idl_version_ref *idl_tok_version_ref(idl_ctx *ctx, const idl_token *t) {
 void idl_act_package(idl_ctx *ctx, idl_loc kw, idl_name name) {
     idl_file *f = ctx->cur_file;
     if (f->package != NULL) {
-        idl_error(ctx, kw, "duplicate package declaration (the file's "
-                           "package is already '%s')",
+        idl_error(ctx, kw,
+                  "duplicate package declaration (the file's "
+                  "package is already '%s')",
                   f->package);
         return;
     }
@@ -194,7 +200,7 @@ idl_annot *idl_act_annot(idl_ctx *ctx, const idl_token *at,
     return idl_annot_new(ctx, n, arg);
 }
 
-/* ---- declarations ------------------------------------------------------- */
+/* ---- declarations -------------------------------------------------------- */
 
 idl_decl *idl_act_enum(idl_ctx *ctx, idl_loc kw, const idl_token *name,
                        idl_type *underlying, idl_list members) {
@@ -231,8 +237,7 @@ idl_decl *idl_act_convert(idl_ctx *ctx, idl_decl_kind kind, idl_loc kw,
     return d;
 }
 
-idl_decl *idl_act_convert_body(idl_ctx *ctx, idl_decl *conv,
-                               idl_list assigns) {
+idl_decl *idl_act_convert_body(idl_ctx *ctx, idl_decl *conv, idl_list assigns) {
     conv->has_body = true;
     conv->assigns = assigns;
     /* A body with a syntax error is incomplete: its totality is unknown. */
@@ -249,22 +254,20 @@ idl_decl *idl_act_actor(idl_ctx *ctx, idl_loc kw, const idl_token *name,
     return d;
 }
 
-idl_member *idl_act_member_without_value(idl_ctx *ctx,
-                                         const idl_token *name) {
+idl_member *idl_act_member_without_value(idl_ctx *ctx, const idl_token *name) {
     idl_error(ctx, name->loc, "enum member '%.*s' needs an explicit value",
               (int)name->len, name->text);
     return NULL;
 }
 
-idl_field *idl_act_field(idl_ctx *ctx, idl_list annots,
-                         const idl_token *name, idl_type *type,
-                         idl_expr *def) {
+idl_field *idl_act_field(idl_ctx *ctx, idl_list annots, const idl_token *name,
+                         idl_type *type, idl_expr *def) {
     idl_field *f = idl_field_new(ctx, idl_tok_name(ctx, name), type, def);
     f->annots = annots;
     return f;
 }
 
-/* ---- types -------------------------------------------------------------- */
+/* ---- types --------------------------------------------------------------- */
 
 static void set_bound(idl_ctx *ctx, idl_type *t, const idl_token *bound) {
     if (bound == NULL)
@@ -278,8 +281,9 @@ static void set_bound(idl_ctx *ctx, idl_type *t, const idl_token *bound) {
         idl_error(ctx, bound->loc, "a bound must be at least 1, not %.*s",
                   (int)bound->len, bound->text);
     else if (t->bound > UINT32_MAX)
-        idl_error(ctx, bound->loc, "bound %.*s is too large (the largest is "
-                                   "4294967295)",
+        idl_error(ctx, bound->loc,
+                  "bound %.*s is too large (the largest is "
+                  "4294967295)",
                   (int)bound->len, bound->text);
 }
 
@@ -314,7 +318,7 @@ idl_type *idl_act_type_optional(idl_ctx *ctx, idl_loc kw, idl_type *inner) {
     return t;
 }
 
-/* ---- expressions -------------------------------------------------------- */
+/* ---- expressions --------------------------------------------------------- */
 
 idl_expr *idl_act_expr_path(idl_ctx *ctx, idl_name name) {
     idl_expr *e = idl_expr_new(ctx, IDL_EX_PATH, name.loc);
@@ -330,8 +334,7 @@ idl_expr *idl_act_expr_arm(idl_ctx *ctx, const idl_token *arm,
     return e;
 }
 
-idl_expr *idl_act_expr_call(idl_ctx *ctx, const idl_token *fn,
-                            idl_expr *arg) {
+idl_expr *idl_act_expr_call(idl_ctx *ctx, const idl_token *fn, idl_expr *arg) {
     idl_expr *e = idl_expr_new(ctx, IDL_EX_CALL, fn->loc);
     e->name = idl_tok_name(ctx, fn);
     e->arg = arg;
@@ -344,7 +347,7 @@ idl_expr *idl_act_expr_struct(idl_ctx *ctx, idl_loc brace, idl_list fields) {
     return e;
 }
 
-/* ---- actors ------------------------------------------------------------- */
+/* ---- actors -------------------------------------------------------------- */
 
 idl_actor_item *idl_act_item(idl_ctx *ctx, idl_actor_verb verb, idl_loc kw,
                              idl_name msg, idl_list versions,
@@ -359,37 +362,56 @@ idl_actor_item *idl_act_item(idl_ctx *ctx, idl_actor_verb verb, idl_loc kw,
     return it;
 }
 
-void idl_act_item_response(idl_ctx *ctx, idl_actor_item *item,
-                           idl_name resp, const idl_token *version) {
+void idl_act_item_response(idl_ctx *ctx, idl_actor_item *item, idl_name resp,
+                           const idl_token *version) {
     item->has_response = true;
     item->resp = resp;
     item->resp_version.version = parse_version(ctx, version);
     item->resp_version.loc = version->loc;
 }
 
-/* ---- syntax errors ------------------------------------------------------ */
+/* ---- syntax errors ------------------------------------------------------- */
 
 static const char *const token_names[] = {
     [0] = "end of file",
-    [TK_PACKAGE] = "'package'",     [TK_IMPORT] = "'import'",
-    [TK_ENUM] = "'enum'",           [TK_STRUCT] = "'struct'",
-    [TK_UNION] = "'union'",         [TK_MESSAGE] = "'message'",
-    [TK_EVENT] = "'event'",         [TK_UPGRADE] = "'upgrade'",
-    [TK_DOWNGRADE] = "'downgrade'", [TK_ACTOR] = "'actor'",
-    [TK_CALL] = "'call'",           [TK_CAST] = "'cast'",
-    [TK_PUBLISHES] = "'publishes'", [TK_SUBSCRIBES] = "'subscribes'",
-    [TK_IMPORTANT] = "'important'", [TK_OPTIONAL] = "'optional'",
-    [TK_LIST] = "'list'",           [TK_MAP] = "'map'",
-    [TK_TRUE] = "'true'",           [TK_FALSE] = "'false'",
-    [TK_VERSION] = "a version",     [TK_IDENT] = "a name",
-    [TK_INT] = "an integer",        [TK_FLOAT] = "a number",
-    [TK_STRING] = "a string",       [TK_SEMI] = "';'",
-    [TK_COLON] = "':'",             [TK_COMMA] = "','",
-    [TK_DOT] = "'.'",               [TK_LBRACE] = "'{'",
-    [TK_RBRACE] = "'}'",            [TK_LT] = "'<'",
-    [TK_GT] = "'>'",                [TK_LPAREN] = "'('",
-    [TK_RPAREN] = "')'",            [TK_ASSIGN] = "'='",
-    [TK_ARROW] = "'->'",            [TK_AT] = "'@'",
+    [TK_PACKAGE] = "'package'",
+    [TK_IMPORT] = "'import'",
+    [TK_ENUM] = "'enum'",
+    [TK_STRUCT] = "'struct'",
+    [TK_UNION] = "'union'",
+    [TK_MESSAGE] = "'message'",
+    [TK_EVENT] = "'event'",
+    [TK_UPGRADE] = "'upgrade'",
+    [TK_DOWNGRADE] = "'downgrade'",
+    [TK_ACTOR] = "'actor'",
+    [TK_CALL] = "'call'",
+    [TK_CAST] = "'cast'",
+    [TK_PUBLISHES] = "'publishes'",
+    [TK_SUBSCRIBES] = "'subscribes'",
+    [TK_IMPORTANT] = "'important'",
+    [TK_OPTIONAL] = "'optional'",
+    [TK_LIST] = "'list'",
+    [TK_MAP] = "'map'",
+    [TK_TRUE] = "'true'",
+    [TK_FALSE] = "'false'",
+    [TK_VERSION] = "a version",
+    [TK_IDENT] = "a name",
+    [TK_INT] = "an integer",
+    [TK_FLOAT] = "a number",
+    [TK_STRING] = "a string",
+    [TK_SEMI] = "';'",
+    [TK_COLON] = "':'",
+    [TK_COMMA] = "','",
+    [TK_DOT] = "'.'",
+    [TK_LBRACE] = "'{'",
+    [TK_RBRACE] = "'}'",
+    [TK_LT] = "'<'",
+    [TK_GT] = "'>'",
+    [TK_LPAREN] = "'('",
+    [TK_RPAREN] = "')'",
+    [TK_ASSIGN] = "'='",
+    [TK_ARROW] = "'->'",
+    [TK_AT] = "'@'",
 };
 
 const char *idl_token_name(int code) {
@@ -457,7 +479,7 @@ void idl_parse_overflow(idl_ctx *ctx) {
     ctx->parse_abort = true;
 }
 
-/* ---- the token loop ----------------------------------------------------- */
+/* ---- the token loop ------------------------------------------------------ */
 
 void idl_parse_file(idl_ctx *ctx, idl_file *f) {
     idl_lexer lx;
@@ -484,8 +506,9 @@ void idl_parse_file(idl_ctx *ctx, idl_file *f) {
     idl_parseFree(parser, free);
     if (f->package == NULL && !saw_package && !ctx->parse_abort) {
         idl_loc start = {f, 1, 1};
-        idl_error(ctx, start, "missing package declaration (a file starts "
-                              "with 'package name;')");
+        idl_error(ctx, start,
+                  "missing package declaration (a file starts "
+                  "with 'package name;')");
     }
     f->parsed = true;
     ctx->cur_file = NULL;

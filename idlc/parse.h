@@ -33,15 +33,12 @@ idl_decl *idl_act_record(idl_ctx *ctx, idl_decl_kind kind, idl_loc kw,
 idl_decl *idl_act_convert(idl_ctx *ctx, idl_decl_kind kind, idl_loc kw,
                           idl_name msg, const idl_token *from,
                           const idl_token *to);
-idl_decl *idl_act_convert_body(idl_ctx *ctx, idl_decl *conv,
-                               idl_list assigns);
+idl_decl *idl_act_convert_body(idl_ctx *ctx, idl_decl *conv, idl_list assigns);
 idl_decl *idl_act_actor(idl_ctx *ctx, idl_loc kw, const idl_token *name,
                         idl_list items);
-idl_member *idl_act_member_without_value(idl_ctx *ctx,
-                                         const idl_token *name);
-idl_field *idl_act_field(idl_ctx *ctx, idl_list annots,
-                         const idl_token *name, idl_type *type,
-                         idl_expr *def);
+idl_member *idl_act_member_without_value(idl_ctx *ctx, const idl_token *name);
+idl_field *idl_act_field(idl_ctx *ctx, idl_list annots, const idl_token *name,
+                         idl_type *type, idl_expr *def);
 
 /* Types. */
 idl_type *idl_act_type_named(idl_ctx *ctx, idl_name name,
@@ -54,18 +51,16 @@ idl_type *idl_act_type_optional(idl_ctx *ctx, idl_loc kw, idl_type *inner);
 
 /* Expressions. */
 idl_expr *idl_act_expr_path(idl_ctx *ctx, idl_name name);
-idl_expr *idl_act_expr_arm(idl_ctx *ctx, const idl_token *arm,
-                           idl_expr *value);
-idl_expr *idl_act_expr_call(idl_ctx *ctx, const idl_token *fn,
-                            idl_expr *arg);
+idl_expr *idl_act_expr_arm(idl_ctx *ctx, const idl_token *arm, idl_expr *value);
+idl_expr *idl_act_expr_call(idl_ctx *ctx, const idl_token *fn, idl_expr *arg);
 idl_expr *idl_act_expr_struct(idl_ctx *ctx, idl_loc brace, idl_list fields);
 
 /* Actors. */
 idl_actor_item *idl_act_item(idl_ctx *ctx, idl_actor_verb verb, idl_loc kw,
                              idl_name msg, idl_list versions,
                              const idl_token *important);
-void idl_act_item_response(idl_ctx *ctx, idl_actor_item *item,
-                           idl_name resp, const idl_token *version);
+void idl_act_item_response(idl_ctx *ctx, idl_actor_item *item, idl_name resp,
+                           const idl_token *version);
 
 /* Printable description of a token code ("';'", "a name"). */
 const char *idl_token_name(int code);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- building -------------------------------------------------------------- */
+/* ---- building ------------------------------------------------------------ */
 
 typedef struct builder {
     idl_ctx *ctx;
@@ -19,8 +19,7 @@ typedef struct builder {
     size_t nseen, seen_cap;
 } builder;
 
-static void *grow(idl_ctx *ctx, void *old, size_t n, size_t *cap,
-                  size_t elem) {
+static void *grow(idl_ctx *ctx, void *old, size_t n, size_t *cap, size_t elem) {
     if (n < *cap)
         return old;
     size_t c = *cap ? *cap * 2 : 8;
@@ -35,8 +34,8 @@ static bool seen_before(builder *b, const idl_decl *d) {
     for (size_t i = 0; i < b->nseen; i++)
         if (b->seen[i] == d)
             return true;
-    b->seen = grow(b->ctx, (void *)b->seen, b->nseen, &b->seen_cap,
-                   sizeof(*b->seen));
+    b->seen =
+        grow(b->ctx, (void *)b->seen, b->nseen, &b->seen_cap, sizeof(*b->seen));
     b->seen[b->nseen++] = d;
     return false;
 }
@@ -106,7 +105,8 @@ static const char *literal_str(idl_ctx *ctx, const idl_expr *e) {
 
 static int member_cmp(const void *pa, const void *pb) {
     const idl_shape_item *a = pa, *b = pb;
-    long long va = strtoll(a->value, NULL, 10), vb = strtoll(b->value, NULL, 10);
+    long long va = strtoll(a->value, NULL, 10),
+              vb = strtoll(b->value, NULL, 10);
     /* Values may exceed long long (u64); fall back to text order. */
     if (va != vb)
         return va < vb ? -1 : 1;
@@ -117,8 +117,8 @@ static int member_cmp(const void *pa, const void *pb) {
 static void add_section(builder *b, const idl_decl *d) {
     idl_ctx *ctx = b->ctx;
     idl_shape *s = b->shape;
-    s->sections = grow(ctx, s->sections, s->nsections, &b->cap,
-                       sizeof(*s->sections));
+    s->sections =
+        grow(ctx, s->sections, s->nsections, &b->cap, sizeof(*s->sections));
     idl_shape_section *sec = &s->sections[s->nsections++];
     memset(sec, 0, sizeof(*sec));
     sec->kind = idl_decl_kind_name(d->kind);
@@ -149,8 +149,8 @@ static void add_section(builder *b, const idl_decl *d) {
 }
 
 idl_shape *idl_shape_of(idl_ctx *ctx, const idl_decl *d) {
-    builder b = {ctx, idl_arena_alloc(ctx->arena, sizeof(idl_shape)), 0,
-                 NULL, 0, 0};
+    builder b = {
+        ctx, idl_arena_alloc(ctx->arena, sizeof(idl_shape)), 0, NULL, 0, 0};
     const idl_decl **queue = NULL;
     size_t nq = 0, qcap = 0;
     seen_before(&b, d);
@@ -165,7 +165,7 @@ idl_shape *idl_shape_of(idl_ctx *ctx, const idl_decl *d) {
     return b.shape;
 }
 
-/* ---- text ------------------------------------------------------------------ */
+/* ---- text ---------------------------------------------------------------- */
 
 const char *idl_shape_render(idl_ctx *ctx, const idl_shape *s) {
     char *buf = NULL;
@@ -245,14 +245,15 @@ idl_shape *idl_shape_parse(idl_ctx *ctx, const char *text, size_t len) {
             *colon = '\0';
             it.type = colon + 2;
         }
-        sec->items = grow(ctx, sec->items, sec->nitems, &icap,
-                          sizeof(*sec->items));
+        sec->items =
+            grow(ctx, sec->items, sec->nitems, &icap, sizeof(*sec->items));
         sec->items[sec->nitems++] = it;
     }
     return s->nsections > 0 ? s : NULL;
 }
 
-/* ---- differences -------------------------------------------------------------- */
+/* ---- differences
+ * -------------------------------------------------------------- */
 
 typedef struct sentences {
     idl_ctx *ctx;
@@ -320,7 +321,7 @@ static void diff_items(sentences *out, const char *prefix,
                        const idl_shape_section *now) {
     idl_ctx *ctx = out->ctx;
     bool is_enum = strcmp(now->kind, "enum") == 0;
-    const char *what = now->nitems ? now->items[0].what
+    const char *what = now->nitems   ? now->items[0].what
                        : old->nitems ? old->items[0].what
                                      : "field";
     bool *renamed_old = calloc(old->nitems + 1, sizeof(bool));
@@ -331,7 +332,8 @@ static void diff_items(sentences *out, const char *prefix,
     if (!is_enum) {
         for (size_t i = 0; i < old->nitems && i < now->nitems; i++) {
             const idl_shape_item *o = &old->items[i], *n = &now->items[i];
-            if (strcmp(o->name, n->name) != 0 && !find_item(now, o->name, NULL) &&
+            if (strcmp(o->name, n->name) != 0 &&
+                !find_item(now, o->name, NULL) &&
                 !find_item(old, n->name, NULL) && same_str(o->type, n->type)) {
                 say(out, prefix, "%s '%s' was renamed to '%s'", o->what,
                     o->name, n->name);
@@ -350,15 +352,16 @@ static void diff_items(sentences *out, const char *prefix,
         }
         if (is_enum) {
             if (!same_str(o->value, n->value))
-                say(out, prefix, "member '%s' changed value: %s -> %s",
-                    o->name, o->value, n->value);
+                say(out, prefix, "member '%s' changed value: %s -> %s", o->name,
+                    o->value, n->value);
             continue;
         }
         if (!same_str(o->type, n->type)) {
             if (o->type == NULL || n->type == NULL)
                 say(out, prefix, "%s '%s' %s", o->what, o->name,
                     o->type ? "lost its payload" : "gained a payload");
-            else if (strcmp(unbounded(ctx, o->type), unbounded(ctx, n->type)) == 0)
+            else if (strcmp(unbounded(ctx, o->type), unbounded(ctx, n->type)) ==
+                     0)
                 say(out, prefix, "%s '%s' was re-bounded: %s -> %s", o->what,
                     o->name, o->type, n->type);
             else
@@ -408,8 +411,7 @@ static const idl_shape_section *find_section(const idl_shape *s,
     return NULL;
 }
 
-static bool same_items(const idl_shape_section *a,
-                       const idl_shape_section *b) {
+static bool same_items(const idl_shape_section *a, const idl_shape_section *b) {
     if (a->nitems != b->nitems || strcmp(a->kind, b->kind) != 0 ||
         !same_str(a->extra, b->extra))
         return false;
@@ -436,15 +438,16 @@ const char *idl_shape_diff(idl_ctx *ctx, const idl_shape *old,
     for (size_t i = 1; i < old->nsections; i++) {
         const idl_shape_section *o = &old->sections[i];
         const idl_shape_section *n = find_section(now, o->qname);
-        const char *prefix = idl_arena_printf(ctx->arena, "in %s '%s': ",
-                                              o->kind, o->qname);
+        const char *prefix =
+            idl_arena_printf(ctx->arena, "in %s '%s': ", o->kind, o->qname);
         if (n == NULL) {
             /* A nested type with the same body under another name moved. */
             for (size_t k = 1; k < now->nsections; k++) {
                 const idl_shape_section *c = &now->sections[k];
                 if (!find_section(old, c->qname) && same_items(o, c)) {
-                    say(&out, "", "nested %s '%s' was renamed or moved to "
-                                  "'%s'",
+                    say(&out, "",
+                        "nested %s '%s' was renamed or moved to "
+                        "'%s'",
                         o->kind, o->qname, c->qname);
                     break;
                 }
@@ -457,8 +460,8 @@ const char *idl_shape_diff(idl_ctx *ctx, const idl_shape *old,
             continue;
         }
         if (!same_str(o->extra, n->extra))
-            say(&out, prefix, "the underlying type changed: %s -> %s",
-                o->extra, n->extra);
+            say(&out, prefix, "the underlying type changed: %s -> %s", o->extra,
+                n->extra);
         diff_items(&out, prefix, o, n);
     }
     return out.text;

@@ -12,14 +12,14 @@
 #include "idlc.h"
 
 typedef struct idl_shape_item {
-    const char *what;  /* "field", "arm" or "member" */
+    const char *what; /* "field", "arm" or "member" */
     const char *name;
     const char *type;  /* fields and arms with payload; NULL otherwise */
     const char *value; /* a field's default or a member's value, or NULL */
 } idl_shape_item;
 
 typedef struct idl_shape_section {
-    const char *kind;  /* message, event, struct, union, enum */
+    const char *kind; /* message, event, struct, union, enum */
     const char *qname;
     const char *extra; /* "v2" for versions, the underlying type of enums */
     idl_shape_item *items;

@@ -37,7 +37,8 @@ void *idl_strmap_get(const idl_strmap *m, const char *key) {
 void idl_strmap_put(idl_strmap *m, const char *key, void *value) {
     if ((m->used + 1) * 2 > m->cap) {
         size_t cap = m->cap * 2;
-        idl_strmap_slot *slots = idl_arena_alloc(m->arena, cap * sizeof(*slots));
+        idl_strmap_slot *slots =
+            idl_arena_alloc(m->arena, cap * sizeof(*slots));
         for (size_t i = 0; i < m->cap; i++)
             if (m->slots[i].key != NULL)
                 *slot_for(slots, cap, m->slots[i].key) = m->slots[i];

@@ -43,8 +43,7 @@ void idl_suggest_init(idl_suggest *s, const char *name) {
     s->name = name;
 }
 
-void idl_suggest_offer_as(idl_suggest *s, const char *key,
-                          const char *shown) {
+void idl_suggest_offer_as(idl_suggest *s, const char *key, const char *shown) {
     if (key == NULL || strcmp(key, s->name) == 0)
         return;
     size_t d = distance(s->name, key);

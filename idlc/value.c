@@ -17,7 +17,7 @@ typedef enum narrow_mode {
 typedef struct vctx {
     idl_ctx *ctx;
     const idl_file *file;
-    idl_decl *src;    /* source version of a conversion; NULL for defaults */
+    idl_decl *src; /* source version of a conversion; NULL for defaults */
     const char *what_fmt; /* "field '%s'": how messages name the target */
     const char *path;     /* the target, dotted inside struct literals */
     const char *what;     /* what_fmt applied to path */
@@ -63,15 +63,15 @@ static const idl_type *unwrap_optional(const idl_type *t) {
     return t->kind == IDL_TY_OPTIONAL ? t->elem : t;
 }
 
-/* ---- literals -------------------------------------------------------------- */
+/* ---- literals ------------------------------------------------------------ */
 
 static void check_int(vctx *v, const idl_expr *e, const idl_type *t) {
     idl_builtin b = t->builtin;
     if (t->kind == IDL_TY_BUILTIN && (b == IDL_T_F32 || b == IDL_T_F64))
         return;
     bool is_int = idl_type_is_integer(t);
-    bool is_i64ish = t->kind == IDL_TY_BUILTIN &&
-                     (b == IDL_T_TIME || b == IDL_T_DURATION);
+    bool is_i64ish =
+        t->kind == IDL_TY_BUILTIN && (b == IDL_T_TIME || b == IDL_T_DURATION);
     if (!is_int && !is_i64ish) {
         mismatch(v, e, t);
         return;
@@ -85,9 +85,9 @@ static void check_int(vctx *v, const idl_expr *e, const idl_type *t) {
                : (b == IDL_T_I32 || b == IDL_T_U32) ? 32
                                                     : 64;
     }
-    uint64_t max_pos = sign ? (UINT64_C(1) << (bits - 1)) - 1
-                            : (bits == 64 ? UINT64_MAX
-                                          : (UINT64_C(1) << bits) - 1);
+    uint64_t max_pos =
+        sign ? (UINT64_C(1) << (bits - 1)) - 1
+             : (bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1);
     uint64_t max_neg = sign ? UINT64_C(1) << (bits - 1) : 0;
     bool ok = e->negative ? e->magnitude <= max_neg : e->magnitude <= max_pos;
     if (!ok)
@@ -107,13 +107,15 @@ static void check_string(vctx *v, const idl_expr *e, const idl_type *t) {
     if (t->builtin == IDL_T_ATOM)
         bound = 255; /* atoms are short names, as in Erlang */
     if (bound != 0 && e->str_len > bound)
-        idl_error(v->ctx, e->loc, "%s: the string is %u bytes long, more "
-                                  "than the bound %llu of '%s'",
+        idl_error(v->ctx, e->loc,
+                  "%s: the string is %u bytes long, more "
+                  "than the bound %llu of '%s'",
                   v->what, e->str_len, (unsigned long long)bound,
                   idl_type_str(v->ctx, t));
 }
 
-/* ---- names ------------------------------------------------------------------- */
+/* ---- names
+ * ------------------------------------------------------------------- */
 
 static idl_member *find_member(idl_decl *en, const char *name) {
     for (idl_member *m = en->members.first; m != NULL; m = m->next)
@@ -134,8 +136,7 @@ static bool is_decl(const idl_type *t, idl_decl_kind k) {
 }
 
 /* "; did you mean 'x'?" for a misspelt field of rec, or "". */
-static const char *did_you_mean(idl_ctx *ctx, idl_decl *rec,
-                                const char *name) {
+static const char *did_you_mean(idl_ctx *ctx, idl_decl *rec, const char *name) {
     idl_suggest sg;
     idl_suggest_init(&sg, name);
     for (idl_field *f = rec->fields.first; f != NULL; f = f->next)
@@ -155,8 +156,9 @@ static void check_flow(vctx *v, const idl_expr *e, const idl_type *from,
     if (mode == NARROW_SATURATE && idl_type_converts_saturated(from, to))
         return;
     if (mode == NARROW_SATURATE && idl_type_is_numeric(to))
-        idl_error(v->ctx, e->loc, "%s: saturate() clamps numbers, and '%s' "
-                                  "is of type '%s'",
+        idl_error(v->ctx, e->loc,
+                  "%s: saturate() clamps numbers, and '%s' "
+                  "is of type '%s'",
                   v->what, e->name.text, idl_type_str(v->ctx, from));
     else if (idl_type_converts_checked(from, to))
         idl_error(v->ctx, e->loc,
@@ -197,8 +199,9 @@ static const idl_type *walk_source_path(vctx *v, const idl_expr *e,
                 inner = t->elem;
             }
             if (!is_decl(inner, IDL_D_STRUCT)) {
-                idl_error(v->ctx, e->loc, "%s: '%s' is of type '%s', which "
-                                          "has no field '%s'",
+                idl_error(v->ctx, e->loc,
+                          "%s: '%s' is of type '%s', which "
+                          "has no field '%s'",
                           v->what, walked, idl_type_str(v->ctx, t), seg);
                 return NULL;
             }
@@ -212,8 +215,9 @@ static const idl_type *walk_source_path(vctx *v, const idl_expr *e,
                           v->what, v->src->name.text, v->src->version, seg,
                           hint);
             else
-                idl_error(v->ctx, e->loc, "%s: struct '%s' has no field "
-                                          "'%s'%s",
+                idl_error(v->ctx, e->loc,
+                          "%s: struct '%s' has no field "
+                          "'%s'%s",
                           v->what, rec->name.text, seg, hint);
             return NULL;
         }
@@ -237,8 +241,9 @@ static bool qualified_member(vctx *v, const idl_expr *e, const idl_type *t) {
     if (d == NULL || d->kind != IDL_D_ENUM)
         return false;
     if (!is_decl(t, IDL_D_ENUM) || t->decl != d) {
-        idl_error(v->ctx, e->loc, "%s: '%s' is a member of enum '%s', but "
-                                  "the value must be of type '%s'",
+        idl_error(v->ctx, e->loc,
+                  "%s: '%s' is a member of enum '%s', but "
+                  "the value must be of type '%s'",
                   v->what, e->name.text, d->qname, idl_type_str(v->ctx, t));
         return true;
     }
@@ -253,18 +258,21 @@ static void check_path(vctx *v, idl_expr *e, const idl_type *t,
     const idl_type *inner = unwrap_optional(t);
     if (e->name.nparts == 1) {
         /* Members and arms of the expected type come first. */
-        if (is_decl(inner, IDL_D_ENUM) && find_member(inner->decl, e->name.text))
+        if (is_decl(inner, IDL_D_ENUM) &&
+            find_member(inner->decl, e->name.text))
             return;
         if (is_decl(inner, IDL_D_UNION)) {
             idl_field *arm = find_field(inner->decl, e->name.text);
             if (arm != NULL) {
                 if (v->src == NULL)
-                    idl_error(v->ctx, e->loc, "%s: union fields take no "
-                                              "default value",
+                    idl_error(v->ctx, e->loc,
+                              "%s: union fields take no "
+                              "default value",
                               v->what);
                 else if (arm->type != NULL)
-                    idl_error(v->ctx, e->loc, "%s: union arm '%s' carries a "
-                                              "value; write '%s = ...'",
+                    idl_error(v->ctx, e->loc,
+                              "%s: union arm '%s' carries a "
+                              "value; write '%s = ...'",
                               v->what, e->name.text, e->name.text);
                 return;
             }
@@ -279,14 +287,13 @@ static void check_path(vctx *v, idl_expr *e, const idl_type *t,
             idl_error(v->ctx, e->loc, "%s: '%s' is not %s of %s '%s'%s",
                       v->what, e->name.text,
                       is_decl(inner, IDL_D_ENUM) ? "a member" : "an arm",
-                      idl_decl_kind_name(inner->decl->kind),
-                      inner->decl->qname,
+                      idl_decl_kind_name(inner->decl->kind), inner->decl->qname,
                       v->src ? " nor a field of the source" : "");
         else if (v->src != NULL)
-            idl_error(v->ctx, e->loc, "%s: unknown name '%s' (not a field of "
-                                      "%s v%u)%s",
-                      v->what, e->name.text, v->src->name.text,
-                      v->src->version,
+            idl_error(v->ctx, e->loc,
+                      "%s: unknown name '%s' (not a field of "
+                      "%s v%u)%s",
+                      v->what, e->name.text, v->src->name.text, v->src->version,
                       did_you_mean(v->ctx, v->src, e->name.text));
         else
             mismatch(v, e, t);
@@ -306,7 +313,8 @@ static void check_path(vctx *v, idl_expr *e, const idl_type *t,
     idl_error(v->ctx, e->loc, "%s: unknown name '%s'", v->what, e->name.text);
 }
 
-/* ---- composite expressions --------------------------------------------------- */
+/* ---- composite expressions
+ * --------------------------------------------------- */
 
 static void check_struct_literal(vctx *v, idl_expr *e, const idl_type *t) {
     const idl_type *inner = unwrap_optional(t);
@@ -319,8 +327,9 @@ static void check_struct_literal(vctx *v, idl_expr *e, const idl_type *t) {
     for (idl_assign *a = e->fields.first; a != NULL; a = a->next) {
         idl_field *f = find_field(s, a->field.text);
         if (f == NULL) {
-            idl_error(v->ctx, a->field.loc, "%s: struct '%s' has no field "
-                                            "'%s'%s",
+            idl_error(v->ctx, a->field.loc,
+                      "%s: struct '%s' has no field "
+                      "'%s'%s",
                       outer, s->name.text, a->field.text,
                       did_you_mean(v->ctx, s, a->field.text));
             continue;
@@ -344,8 +353,9 @@ static void check_struct_literal(vctx *v, idl_expr *e, const idl_type *t) {
             set |= strcmp(a->field.text, f->name.text) == 0;
         if (!set && f->def == NULL && f->type != NULL &&
             !idl_type_has_implicit_default(f->type))
-            idl_error(v->ctx, e->loc, "%s: field '%s' of struct '%s' is not "
-                                      "set and has no default",
+            idl_error(v->ctx, e->loc,
+                      "%s: field '%s' of struct '%s' is not "
+                      "set and has no default",
                       outer, f->name.text, s->name.text);
     }
 }
@@ -363,8 +373,9 @@ static void check_arm(vctx *v, idl_expr *e, const idl_type *t) {
         return;
     }
     if (arm->type == NULL) {
-        idl_error(v->ctx, e->loc, "%s: union arm '%s' carries no value; "
-                                  "write just '%s'",
+        idl_error(v->ctx, e->loc,
+                  "%s: union arm '%s' carries no value; "
+                  "write just '%s'",
                   v->what, e->name.text, e->name.text);
         return;
     }
@@ -376,17 +387,19 @@ static void check_call(vctx *v, idl_expr *e, const idl_type *t) {
     if (strcmp(e->name.text, "saturate") == 0) {
         mode = NARROW_SATURATE;
         if (!idl_type_is_numeric(unwrap_optional(t))) {
-            idl_error(v->ctx, e->loc, "%s: saturate() produces numbers, but "
-                                      "the value must be of type '%s'",
+            idl_error(v->ctx, e->loc,
+                      "%s: saturate() produces numbers, but "
+                      "the value must be of type '%s'",
                       v->what, idl_type_str(v->ctx, t));
             return;
         }
     } else if (strcmp(e->name.text, "checked") == 0) {
         mode = NARROW_CHECKED;
     } else {
-        idl_error(v->ctx, e->loc, "%s: unknown function '%s' (the "
-                                  "conversion functions are saturate and "
-                                  "checked)",
+        idl_error(v->ctx, e->loc,
+                  "%s: unknown function '%s' (the "
+                  "conversion functions are saturate and "
+                  "checked)",
                   v->what, e->name.text);
         return;
     }
@@ -399,8 +412,9 @@ static void check_expr_at(vctx *v, idl_expr *e, const idl_type *t,
 static void check_expr(vctx *v, idl_expr *e, const idl_type *t,
                        narrow_mode mode) {
     if (v->depth >= IDL_MAX_DEPTH) {
-        idl_error(v->ctx, e->loc, "%s: expression is nested more than %d "
-                                  "levels deep",
+        idl_error(v->ctx, e->loc,
+                  "%s: expression is nested more than %d "
+                  "levels deep",
                   v->what, IDL_MAX_DEPTH);
         return;
     }
@@ -414,8 +428,9 @@ static void check_expr_at(vctx *v, idl_expr *e, const idl_type *t,
     const idl_type *inner = unwrap_optional(t);
     if (v->src == NULL && (e->kind == IDL_EX_STRUCT || e->kind == IDL_EX_ARM ||
                            e->kind == IDL_EX_CALL)) {
-        idl_error(v->ctx, e->loc, "%s must be a literal (a number, string, "
-                                  "true/false or enum member)",
+        idl_error(v->ctx, e->loc,
+                  "%s must be a literal (a number, string, "
+                  "true/false or enum member)",
                   v->what);
         return;
     }
@@ -429,8 +444,8 @@ static void check_expr_at(vctx *v, idl_expr *e, const idl_type *t,
     case IDL_EX_FLOAT:
         if (!idl_type_is_float(inner))
             mismatch(v, e, t);
-        else if (inner->builtin == IDL_T_F32 && (e->fvalue > FLT_MAX ||
-                                                 e->fvalue < -FLT_MAX))
+        else if (inner->builtin == IDL_T_F32 &&
+                 (e->fvalue > FLT_MAX || e->fvalue < -FLT_MAX))
             idl_error(v->ctx, e->loc, "%s: %g is out of range for type 'f32'",
                       v->what, e->fvalue);
         return;
