@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* cli.c: idlc's command line: check, fingerprint, --help, --version. */
+/* cli.c: idlc's command line: check, fingerprint, gen, --help, --version. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
 #include "fingerprint.h"
+#include "gen_c.h"
 #include "idlc.h"
 #include "compat.h"
 #include "lock.h"
@@ -16,6 +17,9 @@ static const char usage_text[] =
     "  check [-I DIR]... FILE...        parse and check schemas\n"
     "  fingerprint [-I DIR]... FILE...  print 'package.Name vN sha256:<hex>'\n"
     "                                   for every message and event version\n"
+    "  gen [-I DIR]... -o OUTDIR FILE...  write OUTDIR/<path>.h and .c for\n"
+    "                                   each FILE (<path>: relative to its -I\n"
+    "                                   root, without .erg)\n"
     "  lock --lock FILE [--update [--force]] [-I DIR]... FILE...\n"
     "                                   hold the schemas to the released\n"
     "                                   versions in FILE (erg.lock)\n"
@@ -25,6 +29,7 @@ static const char usage_text[] =
     "\n"
     "options:\n"
     "  -I DIR      add an import root (repeatable; searched in order)\n"
+    "  -o OUTDIR   gen: the output directory\n"
     "  --help      print this help\n"
     "  --version   print idlc's version\n"
     "\n"
@@ -35,10 +40,13 @@ typedef struct args {
     int ndirs;
     const char **files;
     int nfiles;
+    const char *outdir; /* gen only */
 } args;
 
-/* Parses `[-I DIR]... FILE...`; returns false after a usage message. */
-static bool parse_args(int argc, char **argv, args *a, FILE *err) {
+/* Parses `[-I DIR]... [-o OUTDIR] FILE...` (-o only when with_out);
+ * returns false after a usage message. */
+static bool parse_args(int argc, char **argv, args *a, bool with_out,
+                       FILE *err) {
     a->dirs = calloc((size_t)argc + 1, sizeof(char *));
     a->files = calloc((size_t)argc + 1, sizeof(char *));
     if (a->dirs == NULL || a->files == NULL)
@@ -53,6 +61,12 @@ static bool parse_args(int argc, char **argv, args *a, FILE *err) {
             a->dirs[a->ndirs++] = argv[++i];
         } else if (strncmp(s, "-I", 2) == 0) {
             a->dirs[a->ndirs++] = s + 2;
+        } else if (with_out && strcmp(s, "-o") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(err, "idlc: error: -o needs a directory\n");
+                return false;
+            }
+            a->outdir = argv[++i];
         } else if (s[0] == '-' && s[1] != '\0') {
             fprintf(err, "idlc: error: unknown option '%s'\n", s);
             return false;
@@ -62,6 +76,10 @@ static bool parse_args(int argc, char **argv, args *a, FILE *err) {
     }
     if (a->nfiles == 0) {
         fprintf(err, "idlc: error: no input files\n");
+        return false;
+    }
+    if (with_out && a->outdir == NULL) {
+        fprintf(err, "idlc: error: gen needs -o OUTDIR\n");
         return false;
     }
     return true;
@@ -116,14 +134,15 @@ int idlc_main(int argc, char **argv, FILE *out, FILE *err) {
         return idlc_compat_main(argc - 2, argv + 2, out, err);
     bool is_check = strcmp(cmd, "check") == 0;
     bool is_fp = strcmp(cmd, "fingerprint") == 0;
-    if (!is_check && !is_fp) {
+    bool is_gen = strcmp(cmd, "gen") == 0;
+    if (!is_check && !is_fp && !is_gen) {
         fprintf(err, "idlc: error: unknown command '%s'\n\n%s", cmd,
                 usage_text);
         return 2;
     }
     args a = {0};
     int status;
-    if (!parse_args(argc - 2, argv + 2, &a, err)) {
+    if (!parse_args(argc - 2, argv + 2, &a, is_gen, err)) {
         fputs(usage_text, err);
         status = 2;
     } else {
@@ -131,6 +150,8 @@ int idlc_main(int argc, char **argv, FILE *out, FILE *err) {
         status = ctx->errors > 0 ? 1 : 0;
         if (status == 0 && is_fp)
             print_fingerprints(ctx, out);
+        if (status == 0 && is_gen)
+            status = idl_gen_c(ctx, a.outdir, err);
         idl_ctx_free(ctx);
     }
     free(a.dirs);
