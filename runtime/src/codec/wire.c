@@ -40,6 +40,25 @@ static unsigned scalar_size(unsigned kind) {
     return kind <= ERG_CODEC_ATOM ? fixed_size[kind] : 0;
 }
 
+/* A scalar copy with a constant size in each branch: a memcpy of variable
+ * size becomes `rep movs`, whose start-up cost dwarfs 1 to 8 bytes. */
+static inline void copy_scalar(void *dst, const void *src, unsigned size) {
+    switch (size) {
+    case 1:
+        memcpy(dst, src, 1);
+        return;
+    case 2:
+        memcpy(dst, src, 2);
+        return;
+    case 4:
+        memcpy(dst, src, 4);
+        return;
+    default:
+        memcpy(dst, src, 8);
+        return;
+    }
+}
+
 /* ---- UTF-8 ------------------------------------------------------------- */
 
 bool erg__codec_utf8_valid(const uint8_t *s, size_t len) {
@@ -398,7 +417,7 @@ static erg_err_t enc_fields(enc *e, const erg_codec_desc_t *d, const void *v,
         if (s) {
             if (UNLIKELY((size_t)(e->end - e->p) < s))
                 return ERG_ETOOBIG;
-            memcpy(e->p, base + f->offset, s);
+            copy_scalar(e->p, base + f->offset, s);
             e->p += s;
             continue;
         }
@@ -428,7 +447,7 @@ static erg_err_t enc_value(enc *e, const erg_codec_type_t *t, const void *v,
     if (s) {
         if (UNLIKELY((size_t)(e->end - e->p) < s))
             return ERG_ETOOBIG;
-        memcpy(e->p, v, s);
+        copy_scalar(e->p, v, s);
         e->p += s;
         return ERG_OK;
     }
@@ -477,7 +496,7 @@ static erg_err_t enc_value(enc *e, const erg_codec_type_t *t, const void *v,
         unsigned n = scalar_size(d->underlying);
         if ((size_t)(e->end - e->p) < n)
             return ERG_ETOOBIG;
-        memcpy(e->p, v, n);
+        copy_scalar(e->p, v, n);
         e->p += n;
         return ERG_OK;
     }
@@ -820,7 +839,7 @@ static void fill_fields(fill *f, const erg_codec_desc_t *d, char *dst) {
         const erg_codec_field_t *fd = &d->fields[i];
         unsigned s = scalar_size(fd->type->kind);
         if (s) {
-            memcpy(dst + fd->offset, f->p, s);
+            copy_scalar(dst + fd->offset, f->p, s);
             f->p += s;
         } else {
             fill_value(f, fd->type, dst + fd->offset);
@@ -831,7 +850,7 @@ static void fill_fields(fill *f, const erg_codec_desc_t *d, char *dst) {
 static void fill_value(fill *f, const erg_codec_type_t *t, void *dst) {
     unsigned s = scalar_size(t->kind);
     if (s) {
-        memcpy(dst, f->p, s);
+        copy_scalar(dst, f->p, s);
         f->p += s;
         return;
     }
@@ -866,7 +885,7 @@ static void fill_value(fill *f, const erg_codec_type_t *t, void *dst) {
     }
     case ERG_CODEC_ENUM: {
         unsigned n = scalar_size(t->desc->underlying);
-        memcpy(dst, f->p, n);
+        copy_scalar(dst, f->p, n);
         f->p += n;
         return;
     }
