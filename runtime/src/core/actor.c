@@ -1181,8 +1181,13 @@ erg_err_t erg_call_priority(erg_proc_t *self, erg_target_t target,
     erg__spin_lock(&self->lock);
     self->wait_ref = ref.id;
     erg__spin_unlock(&self->lock);
+    /* The mail gets a reference of its own, so the caller keeps request
+     * on every failure, a timeout included, and loses it only on ERG_OK. */
+    erg_msg_retain(request);
     rv = erg__deliver(node, self, self->pid, target, request, prio,
                       ERG__MAIL_CALL, ref);
+    if (rv != ERG_OK)
+        erg_msg_release(request);
     if (rv == ERG_OK) {
         set_state(self, ERG_PROC_WAIT_RESPONSE);
         rv = erg__waiter_wait(node, ref.id, &w,
@@ -1196,6 +1201,8 @@ erg_err_t erg_call_priority(erg_proc_t *self, erg_target_t target,
     erg__spin_lock(&self->lock);
     self->wait_ref = 0;
     erg__spin_unlock(&self->lock);
+    if (rv == ERG_OK)
+        erg_msg_release(request);
     if (rv == ERG_OK)
         *reply = w.reply;
     else

@@ -576,8 +576,12 @@ erg_err_t erg_node_call(erg_node_t *node, erg_target_t target,
     erg__waiter_init(&w);
     erg_err_t rv = erg__waiter_add(node, ref.id, &w);
     if (rv == ERG_OK) {
+        /* As in erg_call: request is the caller's until ERG_OK. */
+        erg_msg_retain(request);
         rv = erg__deliver(node, NULL, node->pid, target, request,
                           ERG_PRIORITY_NORMAL, ERG__MAIL_CALL, ref);
+        if (rv != ERG_OK)
+            erg_msg_release(request);
         if (rv == ERG_OK)
             rv = erg__waiter_wait(node, ref.id, &w,
                                   timeout_ms == 0 ? ERG_CALL_TIMEOUT_MS
@@ -586,6 +590,8 @@ erg_err_t erg_node_call(erg_node_t *node, erg_target_t target,
         else
             erg__waiter_remove(node, ref.id);
     }
+    if (rv == ERG_OK)
+        erg_msg_release(request);
     if (rv == ERG_OK)
         *reply = w.reply;
     else
