@@ -381,7 +381,6 @@ static void gen_enum(gen *g, const idl_decl *d) {
         idl_emit_line(h, "#define %s %s", constant_of(g, d, m->name.text),
                       int_literal(g, u, m->value->negative,
                                   m->value->magnitude));
-    idl_emit_line(h, "#define %s_COUNT %zu", upper(g, b), n);
     if (n > 0) {
         idl_emit_line(h, "/* Members in declaration order, and their names. */");
         idl_emit_line(h, "extern const %s %s_values[%zu];", d->c_name, b, n);
@@ -519,11 +518,17 @@ static void gen_union_tags(gen *g, const idl_decl *d) {
     const char *b = base_of(g, d);
     idl_emit_line(h, "/* The arms of union %s; the tag is the arm's index. */",
                   d->qname);
+    if (d->fields.first == NULL) {
+        idl_emit_line(h, "typedef int %s_tag_t; /* no arms: no value "
+                         "decodes */",
+                      b);
+        idl_emit_blank(h);
+        return;
+    }
     idl_emit_line(h, "typedef enum %s_tag_e {", b);
     unsigned i = 0;
     for (const idl_field *f = d->fields.first; f != NULL; f = f->next, i++)
         idl_emit_line(h, "    %s = %u,", constant_of(g, d, f->name.text), i);
-    idl_emit_line(h, "    %s_TAG_COUNT = %u", upper(g, b), i);
     idl_emit_line(h, "} %s_tag_t;", b);
     idl_emit_blank(h);
 }
