@@ -464,7 +464,7 @@ static void drop_watch(erg_node_t *node, erg_pid_t holder, uint64_t ref_id) {
 
 static void undo_sub(erg_proc_t *p, erg__sub_t *s) {
     if (s->tkind == ERG_TARGET_EVENT)
-        erg__event_unsubscribe(p->node, s->name, s->ref.id);
+        erg__event_unsubscribe(p->node, s);
     else
         drop_watch(p->node, s->holder, s->ref.id);
 }
@@ -1459,7 +1459,7 @@ static erg_err_t watch(erg_proc_t *self, erg__watch_kind_t kind,
         erg__proc_retain(self);
         /* Queued first: the buffer delivery may need it to be found. */
         erg__queue_insert_tail(&self->outgoing, &s->link);
-        erg_err_t rv = erg__event_subscribe(self, t.name, w);
+        erg_err_t rv = erg__event_subscribe(self, t.name, w, s);
         if (rv != ERG_OK) {
             erg__queue_remove(&s->link);
             erg__free(s);

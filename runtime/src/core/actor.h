@@ -40,6 +40,11 @@ typedef struct erg__sub_s {
     erg_pid_t holder; /* the process holding the watch (not for events) */
     erg_pid_t pid;    /* the target as given, for unlink/demonitor */
     erg_alias_t alias;
+    /* Event subscriptions: where the watch is, checked before use (see
+     * erg__event_unsubscribe), so leaving costs O(1), not a list walk. */
+    void *event;
+    uint64_t event_token;
+    erg__watch_t *watch;
     char name[];
 } erg__sub_t;
 

@@ -171,7 +171,7 @@ erg_err_t erg_event_send(erg_proc_t *self, const char *name, erg_ref_t token,
 }
 
 erg_err_t erg__event_subscribe(erg_proc_t *self, const char *name,
-                               erg__watch_t *w) {
+                               erg__watch_t *w, erg__sub_t *s) {
     erg_node_t *node = self->node;
     pthread_mutex_lock(&node->events_lock);
     erg__event_t *ev = erg__hmap_get_str(&node->events, name);
@@ -180,6 +180,9 @@ erg_err_t erg__event_subscribe(erg_proc_t *self, const char *name,
         return ERG_ENOEVENT;
     }
     erg__queue_insert_tail(&ev->subs, &w->link);
+    s->event = ev;
+    s->event_token = ev->token_id;
+    s->watch = w;
     if (++ev->nsubs == 1 && ev->notify)
         note_producer(node, ev, true);
     for (unsigned i = 0; i < ev->buf_len; i++) {
@@ -190,25 +193,21 @@ erg_err_t erg__event_subscribe(erg_proc_t *self, const char *name,
     return ERG_OK;
 }
 
-void erg__event_unsubscribe(erg_node_t *node, const char *name,
-                            uint64_t ref_id) {
+void erg__event_unsubscribe(erg_node_t *node, erg__sub_t *s) {
     erg__watch_t *found = NULL;
     pthread_mutex_lock(&node->events_lock);
-    erg__event_t *ev = erg__hmap_get_str(&node->events, name);
-    if (ev != NULL) {
-        erg__queue_t *q;
-        ERG__QUEUE_FOREACH(q, &ev->subs) {
-            erg__watch_t *w = ERG__QUEUE_DATA(q, erg__watch_t, link);
-            if (w->ref.id == ref_id) {
-                found = w;
-                break;
-            }
-        }
-        if (found != NULL) {
-            erg__queue_remove(&found->link);
-            if (--ev->nsubs == 0 && ev->notify)
-                note_producer(node, ev, false);
-        }
+    /*
+     * An event fires (and frees) its watches only after leaving the map,
+     * so if the very registration s joined is still in the map, s's watch
+     * is still in its list. The token tells a new event at a recycled
+     * address from the old one.
+     */
+    erg__event_t *ev = erg__hmap_get_str(&node->events, s->name);
+    if (ev != NULL && ev == s->event && ev->token_id == s->event_token) {
+        found = s->watch;
+        erg__queue_remove(&found->link);
+        if (--ev->nsubs == 0 && ev->notify)
+            note_producer(node, ev, false);
     }
     pthread_mutex_unlock(&node->events_lock);
     if (found != NULL) {

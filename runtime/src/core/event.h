@@ -22,13 +22,12 @@ typedef struct erg__event_s {
 void erg__event_retain(erg__event_t *ev);
 void erg__event_release(erg__event_t *ev);
 
-/* Adds watch w (owner self) to event name; delivers the buffer to self.
- * ERG_ENOEVENT. */
+/* Adds watch w (owner self) to event name and delivers the buffer to
+ * self; s records where w went. ERG_ENOEVENT. */
 erg_err_t erg__event_subscribe(erg_proc_t *self, const char *name,
-                               erg__watch_t *w);
-/* Removes the watch with ref_id from event name, if still there. */
-void erg__event_unsubscribe(erg_node_t *node, const char *name,
-                            uint64_t ref_id);
+                               erg__watch_t *w, erg__sub_t *s);
+/* Removes s's watch from its event, if the event still holds it. */
+void erg__event_unsubscribe(erg_node_t *node, erg__sub_t *s);
 /* Unregisters every event of producer (it terminated with reason). */
 void erg__events_owner_gone(erg_node_t *node, erg_pid_t producer,
                             erg_reason_t reason);

@@ -3,6 +3,7 @@
 #include "core/node.h"
 
 #include <ctype.h>
+#include <sched.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 enum {
     DEFAULT_SHUTDOWN_MS = 180000,
     REPORT_EVERY_MS = 5000,
-    SPIN_NS = 20000,
+    SPIN_NS = 50000,
     FIRST_PROC_ID = 1000,
 };
 
@@ -198,7 +199,12 @@ erg_err_t erg__waiter_wait(erg_node_t *node, uint64_t ref_id,
         for (unsigned i = 1;; i++) {
             if (atomic_load_explicit(&w->done, memory_order_acquire))
                 goto finished;
-            cpu_relax();
+            /* Past a few microseconds the callee may share our core (other
+             * load, more threads than cores): yield instead of burning it. */
+            if (i > 256)
+                sched_yield();
+            else
+                cpu_relax();
             if ((i & 31) == 0 && erg__mono_ns() - start > SPIN_NS)
                 break;
         }
