@@ -8,6 +8,7 @@
 #   make asan    the test suite under AddressSanitizer + UBSan
 #   make tsan    the test suite under ThreadSanitizer
 #   make fuzz    a short smoke run of every libFuzzer harness
+#   make regen   regenerate generated/ from schemas/ with idlc
 #
 # Set ERG_WERROR=ON to make warnings errors (CI does).
 
@@ -16,7 +17,7 @@ ERG_WERROR ?= OFF
 FUZZ_SECONDS ?= 60
 CMAKE_ARGS = -DERG_WERROR=$(ERG_WERROR)
 
-.PHONY: all deps build demo test bench asan tsan fuzz clean
+.PHONY: all deps build demo test bench asan tsan fuzz regen clean
 
 all: build
 
@@ -57,6 +58,10 @@ fuzz:
 	@scripts/deps.sh fuzz
 	$(call build_preset,fuzz,build-fuzz)
 	scripts/fuzz-smoke.sh build-fuzz $(FUZZ_SECONDS)
+
+# generated/ is idlc's committed output for schemas/ (a test fails on drift).
+regen: build
+	./build/bin/idlc gen -I schemas -o generated $$(find schemas -name '*.erg' | sort)
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

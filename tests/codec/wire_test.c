@@ -9,24 +9,12 @@
 #include "erg/codec.h"
 #include "kitchen/sink.h"
 #include "shop/payment.h"
+#include "samples.h"
 #include "values.h"
 
-/* Every message, event, struct and union version of the two schema sets. */
-static const erg_codec_desc_t *const all_descs[] = {
-    &kitchen_sink_scalars_desc,         &kitchen_sink_tree_desc,
-    &kitchen_sink_empty2_desc,          &kitchen_sink_shape_desc,
-    &kitchen_sink_circle_desc,          &kitchen_sink_node_desc,
-    &kitchen_sink_everything_v1_desc,   &kitchen_sink_everything_v2_desc,
-    &kitchen_sink_everything_v3_desc,   &kitchen_sink_everything_v4_desc,
-    &kitchen_sink_nothing_v1_desc,      &kitchen_sink_nothing_v2_desc,
-    &kitchen_sink_happened_v1_desc,     &kitchen_sink_happened_v2_desc,
-    &kitchen_types_point_desc,          &shop_common_money_desc,
-    &shop_payment_line_item_desc,       &shop_payment_method_desc,
-    &shop_payment_charge_request_v1_desc, &shop_payment_charge_request_v2_desc,
-    &shop_payment_refund_request_v1_desc,
-    &shop_payment_charge_response_v1_desc, &shop_payment_charged_v1_desc,
-};
-#define NDESCS (sizeof all_descs / sizeof *all_descs)
+/* Every described type of the two schema sets (samples.c). */
+#define all_descs tv_descs
+#define NDESCS tv_ndescs
 
 /* Encodes v, decodes it, encodes the result again: equal bytes show the
  * decoded value holds everything the first one did. Returns the size. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* gen_test.c: `idlc gen`: the golden header of the sketch's shop/payment.erg,
- * write-if-changed, usage errors, and generated code that compiles with
- * -Wall -Wextra -Wpedantic -Werror for every valid schema in the tree.
+ * write-if-changed, usage errors, generated code that compiles with -Wall
+ * -Wextra -Wpedantic -Werror for every valid schema in the tree, and
+ * generated/ matching idlc's output for schemas/ (`make regen`).
  *
  * Set IDLC_GEN_UPDATE=1 to rewrite the golden header (then read the diff). */
 #include "testutil.h"
@@ -17,8 +18,9 @@
 #include "idlc.h"
 
 #if !defined(IDLC_TESTS_DIR) || !defined(ERG_TEST_CC) ||                    \
-    !defined(ERG_RUNTIME_INCLUDE) || !defined(ERG_SCHEMAS_DIR)
-#error "the build must define IDLC_TESTS_DIR, ERG_TEST_CC, ERG_RUNTIME_INCLUDE and ERG_SCHEMAS_DIR"
+    !defined(ERG_RUNTIME_INCLUDE) || !defined(ERG_SCHEMAS_DIR) ||               \
+    !defined(ERG_GENERATED_DIR)
+#error "the build must define the directories gen_test.c works on"
 #endif
 
 static int run_idlc(int argc, char **argv, char **err_text) {
@@ -186,6 +188,67 @@ static void collect(schema_set *s, const char *dir, int depth) {
     closedir(d);
 }
 
+/* ---- generated/ holds the output for schemas/ ------------------------------- */
+
+/* Compares every file under `want_dir` but README.md with the same path
+ * under `got_dir`, both ways; returns the first difference or NULL. */
+static char *diff_trees(const char *want_dir, const char *got_dir,
+                        const char *rel) {
+    char wpath[4200], gpath[4200];
+    snprintf(wpath, sizeof wpath, "%s%s", want_dir, rel);
+    snprintf(gpath, sizeof gpath, "%s%s", got_dir, rel);
+    DIR *d = opendir(wpath);
+    if (d == NULL)
+        return strdup(wpath);
+    struct dirent *e;
+    char *bad = NULL;
+    while (bad == NULL && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, "README.md") == 0)
+            continue;
+        char sub[4200], wf[8400], gf[8400];
+        snprintf(sub, sizeof sub, "%s/%s", rel, e->d_name);
+        snprintf(wf, sizeof wf, "%s%s", want_dir, sub);
+        snprintf(gf, sizeof gf, "%s%s", got_dir, sub);
+        struct stat st;
+        if (stat(wf, &st) == 0 && S_ISDIR(st.st_mode)) {
+            bad = diff_trees(want_dir, got_dir, sub);
+            continue;
+        }
+        size_t wl, gl;
+        char *w = read_all(wf, &wl), *g = read_all(gf, &gl);
+        if (g == NULL || wl != gl || memcmp(w, g, wl) != 0)
+            bad = strdup(sub);
+        free(w);
+        free(g);
+    }
+    closedir(d);
+    return bad;
+}
+
+static void test_generated_dir_matches_schemas(void **state) {
+    (void)state;
+    schema_set *s = calloc(1, sizeof(*s));
+    snprintf(s->root, sizeof s->root, "%s", ERG_SCHEMAS_DIR);
+    collect(s, s->root, 0);
+    assert_true(s->nfiles > 0);
+    const char *files[16];
+    for (int i = 0; i < s->nfiles; i++)
+        files[i] = s->files[i];
+    char *out = temp_dir();
+    assert_int_equal(gen(ERG_SCHEMAS_DIR, out, files, s->nfiles, NULL), 0);
+    /* Both ways: nothing stale left in generated/, nothing missing. */
+    char *bad = diff_trees(ERG_GENERATED_DIR, out, "");
+    if (bad == NULL)
+        bad = diff_trees(out, ERG_GENERATED_DIR, "");
+    if (bad != NULL)
+        fail_msg("generated%s differs from idlc's output for schemas/: run "
+                 "`make regen` and commit the result",
+                 bad);
+    remove_tree(out);
+    free(out);
+    free(s);
+}
+
 /* Checks the set; a clean one is generated and compiled. Returns 1 when it
  * was compiled, 0 when the schemas do not check. */
 static int gen_and_compile(schema_set *s) {
@@ -267,6 +330,7 @@ int main(void) {
         cmocka_unit_test(test_gen_rewrites_only_files_that_changed),
         cmocka_unit_test(test_gen_usage_errors_exit_2),
         cmocka_unit_test(test_gen_output_compiles_for_every_valid_schema),
+        cmocka_unit_test(test_generated_dir_matches_schemas),
     };
     return cmocka_run_group_tests_name("idlc.gen", tests, NULL, NULL);
 }
