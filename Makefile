@@ -9,6 +9,7 @@
 #   make tsan    the test suite under ThreadSanitizer
 #   make fuzz    a short smoke run of every libFuzzer harness
 #   make regen   regenerate generated/ from schemas/ with idlc
+#   make install install idlc, headers, liberg, erg.pc and the CMake package
 #
 # Set ERG_WERROR=ON to make warnings errors (CI does).
 
@@ -17,7 +18,7 @@ ERG_WERROR ?= OFF
 FUZZ_SECONDS ?= 60
 CMAKE_ARGS = -DERG_WERROR=$(ERG_WERROR)
 
-.PHONY: all deps build demo test bench asan tsan fuzz regen clean
+.PHONY: all deps build demo test bench asan tsan fuzz regen install clean
 
 all: build
 
@@ -62,6 +63,10 @@ fuzz:
 # generated/ is idlc's committed output for schemas/ (a test fails on drift).
 regen: build
 	./build/bin/idlc gen -I schemas -o generated $$(find schemas -name '*.erg' | sort)
+
+PREFIX ?= /usr/local
+install: build
+	cmake --install build --prefix $(PREFIX)
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
