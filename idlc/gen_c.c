@@ -26,6 +26,10 @@ typedef struct gen {
     const idl_decl **done; /* structs and unions already defined */
     size_t ndone;
     int tmp;             /* converter temporaries */
+    const char **aux;    /* list and map typedef names, for collisions */
+    size_t naux;
+    int errors;
+    FILE *err;
     bool used_done;      /* a converter statement jumps to `done` */
 } gen;
 
@@ -394,6 +398,28 @@ static void gen_enum(gen *g, const idl_decl *d) {
 
 /* ---- the header: structs ------------------------------------------------- */
 
+/* Records a generated typedef name; the names of list and map types come
+ * from field paths, so two paths can meet (`foo.bar_items` and
+ * `foo_bar.items`) or meet a declared type's name. */
+static void claim_aux(gen *g, const char *name) {
+    bool dup = false;
+    for (size_t i = 0; i < g->naux; i++)
+        dup |= strcmp(g->aux[i], name) == 0;
+    for (idl_file *f = g->ctx->files.first; f != NULL; f = f->next)
+        for (idl_decl *d = f->decls.first; d != NULL; d = d->next)
+            dup |= d->c_name != NULL && strcmp(d->c_name, name) == 0;
+    if (dup) {
+        fprintf(g->err, "idlc: error: %s: the C type name '%s' is generated "
+                        "twice; rename a field or a type\n",
+                g->file->path, name);
+        g->errors++;
+    }
+    g->aux = realloc(g->aux, (g->naux + 1) * sizeof(*g->aux));
+    if (g->aux == NULL)
+        abort();
+    g->aux[g->naux++] = name;
+}
+
 /* The typedefs a field's lists and maps need, innermost first. */
 static void gen_aux(gen *g, const idl_type *t, const char *path) {
     idl_emit *h = &g->h;
@@ -406,6 +432,7 @@ static void gen_aux(gen *g, const idl_type *t, const char *path) {
                                             "ptr"));
         idl_emit_line(h, "    size_t len;");
         idl_emit_line(h, "} %s_t;", path);
+        claim_aux(g, A("%s_t", path));
         return;
     }
     case IDL_TY_MAP: {
@@ -415,10 +442,12 @@ static void gen_aux(gen *g, const idl_type *t, const char *path) {
         idl_emit_line(h, "    %s;", cdecl_of(g, ctype(g, t->key, path), "key"));
         idl_emit_line(h, "    %s;", cdecl_of(g, ctype(g, t->elem, vp), "value"));
         idl_emit_line(h, "} %s_entry_t;", path);
+        claim_aux(g, A("%s_entry_t", path));
         idl_emit_line(h, "typedef struct {");
         idl_emit_line(h, "    %s_entry_t *ptr;", path);
         idl_emit_line(h, "    size_t len;");
         idl_emit_line(h, "} %s_t;", path);
+        claim_aux(g, A("%s_t", path));
         return;
     }
     case IDL_TY_OPTIONAL:
@@ -624,6 +653,14 @@ static const char *gen_node(gen *g, const idl_type *t, const char *npath,
     idl_emit_line(&g->c, "static const erg_codec_type_t %s = {", name);
     wline(&g->c, "    %s, %s, %s, UINT64_C(%" PRIu64 "), %s, %s, %s};", kind,
           size, align, bound, elem, key, desc);
+    /* The codec holds every list and map as erg_codec_list_t, and lays a
+     * map entry out as { K key; V value; } by the C rules: check both. */
+    if (t->kind == IDL_TY_LIST || t->kind == IDL_TY_MAP)
+        idl_emit_line(&g->c, "ERG_CODEC_ASSERT_LIST(%s_t);", tpath);
+    if (t->kind == IDL_TY_MAP)
+        wline(&g->c, "ERG_CODEC_ASSERT_ENTRY(%s_entry_t, %s, %s);", tpath,
+              ctype(g, t->key, tpath),
+              ctype(g, t->elem, A("%s_value", tpath)));
     return name;
 }
 
@@ -1580,6 +1617,7 @@ int idl_gen_c(idl_ctx *ctx, const char *outdir, FILE *err) {
         gen gs = {0}, *g = &gs;
         g->ctx = ctx;
         g->file = f;
+        g->err = err;
         const char *rel = f->rel_path ? f->rel_path : f->path;
         size_t n = strlen(rel);
         if (n > 4 && strcmp(rel + n - 4, ".erg") == 0)
@@ -1589,11 +1627,16 @@ int idl_gen_c(idl_ctx *ctx, const char *outdir, FILE *err) {
         idl_schema_fingerprint(ctx, f, g->fp);
         gen_header(g);
         gen_source(g);
-        status |= write_out(&g->h, A("%s/%s.h", outdir, g->rel), err);
-        status |= write_out(&g->c, A("%s/%s.c", outdir, g->rel), err);
+        if (g->errors > 0) {
+            status = 1;
+        } else {
+            status |= write_out(&g->h, A("%s/%s.h", outdir, g->rel), err);
+            status |= write_out(&g->c, A("%s/%s.c", outdir, g->rel), err);
+        }
         idl_emit_fini(&g->h);
         idl_emit_fini(&g->c);
         free(g->done);
+        free(g->aux);
     }
     return status;
 }

@@ -153,6 +153,7 @@ static const erg_codec_type_t shop_payment_charge_request_v2_items_ty = {
     ERG_CODEC_LIST, sizeof(erg_codec_list_t), _Alignof(erg_codec_list_t),
         UINT64_C(1000), &shop_payment_charge_request_v2_items_item_ty, NULL,
         NULL};
+ERG_CODEC_ASSERT_LIST(shop_payment_charge_request_v2_items_t);
 static const erg_codec_type_t shop_payment_charge_request_v2_note_some_ty = {
     ERG_CODEC_STRING, sizeof(erg_str_t), _Alignof(erg_str_t), UINT64_C(0),
         NULL, NULL, NULL};
@@ -169,6 +170,9 @@ static const erg_codec_type_t shop_payment_charge_request_v2_tags_ty = {
     ERG_CODEC_MAP, sizeof(erg_codec_list_t), _Alignof(erg_codec_list_t),
         UINT64_C(0), &shop_payment_charge_request_v2_tags_value_ty,
         &shop_payment_charge_request_v2_tags_key_ty, NULL};
+ERG_CODEC_ASSERT_LIST(shop_payment_charge_request_v2_tags_t);
+ERG_CODEC_ASSERT_ENTRY(shop_payment_charge_request_v2_tags_entry_t, erg_str_t,
+    erg_str_t);
 static const erg_codec_type_t shop_payment_charge_request_v2_priority_ty = {
     ERG_CODEC_I32, sizeof(int32_t), _Alignof(int32_t), UINT64_C(0), NULL, NULL,
         NULL};

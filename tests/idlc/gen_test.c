@@ -156,6 +156,31 @@ static void test_gen_usage_errors_exit_2(void **state) {
     assert_int_equal(run_idlc(5, check_o, NULL), 2);
 }
 
+static void test_gen_refuses_colliding_type_names(void **state) {
+    (void)state;
+    /* foo.bar_items and foo_bar.items both want p_foo_bar_items_t. */
+    char *dir = temp_dir();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/p.erg", dir);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fputs("package p;\nstruct Foo { bar_items: list<i32>; }\n"
+          "struct FooBar { items: list<i32>; }\n",
+          fp);
+    fclose(fp);
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *files[] = {path};
+    char *err = NULL;
+    assert_int_equal(gen(dir, out, files, 1, &err), 1);
+    assert_non_null(strstr(err, "'p_foo_bar_items_t' is generated twice"));
+    free(err);
+    struct stat st;
+    assert_int_not_equal(stat(out, &st), 0); /* nothing written */
+    remove_tree(dir);
+    free(dir);
+}
+
 /* ---- every valid schema compiles ------------------------------------------ */
 
 typedef struct schema_set {
@@ -329,6 +354,7 @@ int main(void) {
         cmocka_unit_test(test_gen_shop_payment_header_matches_golden),
         cmocka_unit_test(test_gen_rewrites_only_files_that_changed),
         cmocka_unit_test(test_gen_usage_errors_exit_2),
+        cmocka_unit_test(test_gen_refuses_colliding_type_names),
         cmocka_unit_test(test_gen_output_compiles_for_every_valid_schema),
         cmocka_unit_test(test_generated_dir_matches_schemas),
     };

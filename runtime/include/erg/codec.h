@@ -136,6 +136,18 @@ typedef struct erg_codec_field_s {
     const erg_codec_type_t *type;
 } erg_codec_field_t;
 
+/* Compile-time checks generated code makes of the layouts the codec
+ * assumes: a list or map typedef is held as erg_codec_list_t, and a map
+ * entry struct E { K key; V value; } places value by the C rules. */
+#define ERG_CODEC_ASSERT_LIST(T)                                               \
+    _Static_assert(sizeof(T) == sizeof(erg_codec_list_t) &&                    \
+                       _Alignof(T) == _Alignof(erg_codec_list_t),              \
+                   #T " is held as erg_codec_list_t")
+#define ERG_CODEC_ASSERT_ENTRY(E, K, V)                                        \
+    _Static_assert(offsetof(E, value) == (sizeof(K) + _Alignof(V) - 1) /       \
+                                             _Alignof(V) * _Alignof(V),        \
+                   #E " is laid out as the codec expects")
+
 /* Descriptor flags. */
 #define ERG_CODEC_F_DENSE 0x01u /* enum whose values are 0..n-1 in order */
 
