@@ -12,7 +12,7 @@ pkgs_core="build-essential cmake pkg-config libuv1-dev libssl-dev zlib1g-dev re2
 # libclang-rt-14-dev carries libFuzzer and the sanitizer runtimes; clang only recommends it.
 pkgs_fuzz="clang libclang-rt-14-dev"
 # Peers the benchmarks compare against; grows as benchmarks arrive.
-pkgs_bench="libprotobuf-c-dev protobuf-c-compiler"
+pkgs_bench="libprotobuf-c-dev protobuf-c-compiler erlang-nox libcaf-dev"
 
 want=""
 [ $# -eq 0 ] && set -- core
