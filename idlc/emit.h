@@ -28,7 +28,7 @@ void idl_emit_printf(idl_emit *e, const char *fmt, ...)
 void idl_emit_line(idl_emit *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* idl_emit_blank ends the line (if one is open) with an empty line. */
+/* idl_emit_blank appends a newline: an empty line after a complete one. */
 void idl_emit_blank(idl_emit *e);
 
 /* idl_emit_indent changes the indentation level by delta. */

@@ -1092,7 +1092,8 @@ static void gen_converter(gen *g, idl_decl *conv) {
                   upper(g, base_of(g, dst)));
     idl_emit_line(c, "    erg_codec_scratch_t sc = ERG_CODEC_SCRATCH_INIT;");
     idl_emit_line(c, "    erg_err_t rv;");
-    idl_emit_line(c, "    (void)in;");
+    if (body.len == 0 || strstr(body.buf, "in->") == NULL)
+        idl_emit_line(c, "    (void)in; /* nothing carries over */");
     if (body.len > 0)
         idl_emit_printf(c, "%s", body.buf);
     idl_emit_line(c, "    rv = erg_codec_copy(&%s, &out, result);",

@@ -416,7 +416,6 @@ static erg_err_t shop_payment_charge_request_v1_to_v2_any(const void *in_,
     shop_payment_charge_request_v2_t out = SHOP_PAYMENT_CHARGE_REQUEST_V2_INIT;
     erg_codec_scratch_t sc = ERG_CODEC_SCRATCH_INIT;
     erg_err_t rv;
-    (void)in;
     out.order_id = in->order_id;
     out.total = (shop_common_money_t)SHOP_COMMON_MONEY_INIT;
     out.total.amount = in->amount;
@@ -442,7 +441,6 @@ static erg_err_t shop_payment_charge_request_v2_to_v1_any(const void *in_,
     shop_payment_charge_request_v1_t out = SHOP_PAYMENT_CHARGE_REQUEST_V1_INIT;
     erg_codec_scratch_t sc = ERG_CODEC_SCRATCH_INIT;
     erg_err_t rv;
-    (void)in;
     out.order_id = in->order_id;
     out.amount = in->total.amount;
     rv = erg_codec_copy(&shop_payment_charge_request_v1_desc, &out, result);

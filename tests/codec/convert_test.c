@@ -9,6 +9,7 @@
 #include "erg/codec.h"
 #include "kitchen/sink.h"
 #include "shop/payment.h"
+#include "samples.h"
 #include "values.h"
 
 static void test_charge_request_v1_to_v2_to_v1_keeps_common_fields(
@@ -166,6 +167,37 @@ static void test_converter_out_of_memory_leaks_nothing(void **state) {
         assert_int_equal(erg_test_alloc_live(), 0);
         assert_true(n < 100);
     }
+}
+
+static void test_copy_is_one_detached_block_equal_to_the_source(
+    void **state) {
+    (void)state;
+    tv_rng r = {0xc0b1e};
+    static uint8_t a_buf[1 << 16], b_buf[1 << 16];
+    for (int k = 0; k < 50; k++) {
+        for (size_t i = 0; i < tv_ndescs; i++) {
+            const erg_codec_desc_t *d = tv_descs[i];
+            tv_arena a = {0};
+            void *v = tv_alloc(&a, d->size);
+            tv_random(&r, &a, d, v, 3, 5);
+            long before = erg_test_alloc_live();
+            void *copy = NULL;
+            ERG_PASS(erg_codec_copy(d, v, &copy));
+            assert_int_equal(erg_test_alloc_live(), before + 1);
+            size_t la, lb;
+            ERG_PASS(erg_codec_encode(d, v, a_buf, sizeof a_buf, &la));
+            tv_arena_fini(&a); /* the copy must not point into the source */
+            ERG_PASS(erg_codec_encode(d, copy, b_buf, sizeof b_buf, &lb));
+            assert_int_equal(la, lb);
+            assert_memory_equal(a_buf, b_buf, la);
+            erg_codec_free(d, copy);
+        }
+    }
+    shop_payment_method_t bad = {0};
+    bad.tag = (shop_payment_method_tag_t)7;
+    void *copy = (void *)1;
+    ERG_FAIL(erg_codec_copy(&shop_payment_method_desc, &bad, &copy), ERG_ETAG);
+    assert_null(copy);
 }
 
 /* ---- dispatch ----------------------------------------------------------------- */
@@ -340,6 +372,7 @@ int main(void) {
         T(test_failing_checked_refuses_with_version_error),
         T(test_registry_chains_conversions),
         T(test_converter_out_of_memory_leaks_nothing),
+        T(test_copy_is_one_detached_block_equal_to_the_source),
         T(test_dispatch_upgrades_older_versions_before_the_handler),
         T(test_send_helpers_pass_descriptor_and_default_flags),
         T(test_assign_saturates_and_checks_numbers),

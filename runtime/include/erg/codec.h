@@ -319,9 +319,11 @@ ERG_EXTERN erg_err_t erg_codec_copy(const erg_codec_desc_t *desc,
  * erg_codec_copy detaches it; freed as a whole. Start with
  * ERG_CODEC_SCRATCH_INIT. */
 typedef struct erg_codec_scratch_s {
-    void *chunks;
+    void *chunks;  /* private: allocations that did not fit `local` */
+    size_t used;   /* private */
+    max_align_t local[16]; /* private: small conversions allocate nothing */
 } erg_codec_scratch_t;
-#define ERG_CODEC_SCRATCH_INIT {NULL}
+#define ERG_CODEC_SCRATCH_INIT {NULL, 0, {{0}}}
 
 /* erg_codec_scratch_fini frees every chunk; the scratch is empty after. */
 ERG_EXTERN void erg_codec_scratch_fini(erg_codec_scratch_t *sc);

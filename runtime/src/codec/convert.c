@@ -17,6 +17,15 @@ typedef union chunk_u {
 } chunk_t;
 
 static void *scratch_alloc(erg_codec_scratch_t *sc, size_t size) {
+    /* The inline buffer first: a conversion of a small message widens a
+     * few short lists and must not pay a malloc for each. */
+    size_t units = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t);
+    size_t cap = sizeof sc->local / sizeof sc->local[0];
+    if (units <= cap - sc->used) {
+        void *p = &sc->local[sc->used];
+        sc->used += units ? units : 1;
+        return p;
+    }
     chunk_t *c = erg__malloc(sizeof(chunk_t) + (size ? size : 1));
     if (c == NULL)
         return NULL;
@@ -33,6 +42,7 @@ void erg_codec_scratch_fini(erg_codec_scratch_t *sc) {
         c = next;
     }
     sc->chunks = NULL;
+    sc->used = 0;
 }
 
 /* ---- numbers --------------------------------------------------------------- */
@@ -405,30 +415,216 @@ erg_err_t erg_codec_assign(erg_codec_scratch_t *sc, unsigned mode,
 
 /* ---- copies and chains ----------------------------------------------------- */
 
+/* ---- deep copies ----------------------------------------------------------- */
+
+/* A copy is laid out as a decoded value is: the top value, then 8-aligned
+ * arrays and optional boxes, then the string bytes, in one block. */
+typedef struct clone {
+    char *aligned;
+    char *bytes;
+} clone;
+
+static bool is_flat(unsigned kind) {
+    return kind < ERG_CODEC_STRING || kind == ERG_CODEC_TIME ||
+           kind == ERG_CODEC_DURATION || kind == ERG_CODEC_ENUM;
+}
+
+static void entry_sizes(const erg_codec_type_t *t, size_t *esz,
+                        size_t *voff) {
+    const erg_codec_type_t *k = t->key, *v = t->elem;
+    *voff = align_to(k->size, v->align);
+    *esz = align_to(*voff + v->size, k->align > v->align ? k->align
+                                                         : v->align);
+}
+
+/* Adds up what a copy of the value needs beyond its own storage. */
+static void clone_size(const erg_codec_type_t *t, const void *v,
+                       size_t *aligned, size_t *bytes) {
+    if (is_flat(t->kind))
+        return;
+    switch (t->kind) {
+    case ERG_CODEC_STRING:
+    case ERG_CODEC_ATOM:
+    case ERG_CODEC_BYTES: {
+        erg_bytes_t b;
+        memcpy(&b, v, sizeof b);
+        *bytes += b.len + 1;
+        return;
+    }
+    case ERG_CODEC_PID:
+    case ERG_CODEC_REF:
+    case ERG_CODEC_ALIAS: {
+        erg_str_t node; /* the first member of both */
+        memcpy(&node, v, sizeof node);
+        *bytes += node.len + 1;
+        return;
+    }
+    case ERG_CODEC_STRUCT:
+    case ERG_CODEC_MESSAGE: {
+        const erg_codec_desc_t *d = t->desc;
+        for (uint32_t i = 0; i < d->nfields; i++)
+            clone_size(d->fields[i].type,
+                       (const char *)v + d->fields[i].offset, aligned, bytes);
+        return;
+    }
+    case ERG_CODEC_UNION: {
+        const erg_codec_desc_t *d = t->desc;
+        int tag;
+        memcpy(&tag, (const char *)v + d->tag_offset, sizeof tag);
+        const erg_codec_field_t *arm = &d->fields[tag];
+        if (arm->type != NULL)
+            clone_size(arm->type, (const char *)v + arm->offset, aligned,
+                       bytes);
+        return;
+    }
+    case ERG_CODEC_OPTIONAL: {
+        const void *inner;
+        memcpy(&inner, v, sizeof inner);
+        if (inner != NULL) {
+            *aligned += align_to(t->elem->size, 8);
+            clone_size(t->elem, inner, aligned, bytes);
+        }
+        return;
+    }
+    case ERG_CODEC_LIST:
+    case ERG_CODEC_MAP: {
+        erg_codec_list_t l;
+        memcpy(&l, v, sizeof l);
+        size_t esz, voff = 0;
+        if (t->kind == ERG_CODEC_LIST)
+            esz = t->elem->size;
+        else
+            entry_sizes(t, &esz, &voff);
+        *aligned += align_to(l.len * esz, 8);
+        bool flat = t->kind == ERG_CODEC_LIST ? is_flat(t->elem->kind)
+                                              : is_flat(t->key->kind) &&
+                                                    is_flat(t->elem->kind);
+        if (flat)
+            return;
+        const char *p = l.ptr;
+        for (size_t i = 0; i < l.len; i++, p += esz) {
+            if (t->kind == ERG_CODEC_LIST) {
+                clone_size(t->elem, p, aligned, bytes);
+            } else {
+                clone_size(t->key, p, aligned, bytes);
+                clone_size(t->elem, p + voff, aligned, bytes);
+            }
+        }
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+/* Copies src into dst (storage of t->size bytes), placing what it points
+ * to in the block. dst already holds a byte copy of src. */
+static void clone_fill(clone *c, const erg_codec_type_t *t, void *dst) {
+    if (is_flat(t->kind))
+        return;
+    switch (t->kind) {
+    case ERG_CODEC_STRING:
+    case ERG_CODEC_ATOM:
+    case ERG_CODEC_BYTES:
+    case ERG_CODEC_PID:
+    case ERG_CODEC_REF:
+    case ERG_CODEC_ALIAS: {
+        erg_bytes_t b; /* a string, or the node name leading pid and ref */
+        memcpy(&b, dst, sizeof b);
+        char *s = c->bytes;
+        if (b.len != 0)
+            memcpy(s, b.ptr, b.len);
+        s[b.len] = '\0';
+        c->bytes += b.len + 1;
+        b.ptr = (const uint8_t *)s;
+        memcpy(dst, &b, sizeof b);
+        return;
+    }
+    case ERG_CODEC_STRUCT:
+    case ERG_CODEC_MESSAGE: {
+        const erg_codec_desc_t *d = t->desc;
+        for (uint32_t i = 0; i < d->nfields; i++)
+            clone_fill(c, d->fields[i].type, (char *)dst + d->fields[i].offset);
+        return;
+    }
+    case ERG_CODEC_UNION: {
+        const erg_codec_desc_t *d = t->desc;
+        int tag;
+        memcpy(&tag, (char *)dst + d->tag_offset, sizeof tag);
+        const erg_codec_field_t *arm = &d->fields[tag];
+        if (arm->type != NULL)
+            clone_fill(c, arm->type, (char *)dst + arm->offset);
+        return;
+    }
+    case ERG_CODEC_OPTIONAL: {
+        const void *inner;
+        memcpy(&inner, dst, sizeof inner);
+        if (inner == NULL)
+            return;
+        char *box = c->aligned;
+        c->aligned += align_to(t->elem->size, 8);
+        memcpy(box, inner, t->elem->size);
+        clone_fill(c, t->elem, box);
+        memcpy(dst, &box, sizeof box);
+        return;
+    }
+    case ERG_CODEC_LIST:
+    case ERG_CODEC_MAP: {
+        erg_codec_list_t l;
+        memcpy(&l, dst, sizeof l);
+        size_t esz, voff = 0;
+        if (t->kind == ERG_CODEC_LIST)
+            esz = t->elem->size;
+        else
+            entry_sizes(t, &esz, &voff);
+        char *arr = l.len ? c->aligned : NULL;
+        c->aligned += align_to(l.len * esz, 8);
+        if (l.len != 0)
+            memcpy(arr, l.ptr, l.len * esz);
+        l.ptr = arr;
+        memcpy(dst, &l, sizeof l);
+        char *p = arr;
+        for (size_t i = 0; i < l.len; i++, p += esz) {
+            if (t->kind == ERG_CODEC_LIST) {
+                clone_fill(c, t->elem, p);
+            } else {
+                clone_fill(c, t->key, p);
+                clone_fill(c, t->elem, p + voff);
+            }
+        }
+        return;
+    }
+    default:
+        return;
+    }
+}
+
 erg_err_t erg_codec_copy(const erg_codec_desc_t *desc, const void *value,
                          void **out) {
     if (out != NULL)
         *out = NULL;
     if (!erg__codec_desc_ok(desc) || value == NULL || out == NULL)
         return ERG_EINVAL;
-    /* Encoding and decoding again yields one self-contained block and
-     * re-checks every bound and string on the way, so a converter's result
-     * is exactly what a peer would decode. */
-    size_t n;
-    erg_err_t rv = erg_codec_encoded_size(desc, value, &n);
+    /* The encoder's checks first (bounds, UTF-8, tags, enum values, depth),
+     * so a copy holds exactly what a peer could decode, and the walks
+     * below meet only valid tags and finite nesting. */
+    size_t wire;
+    erg_err_t rv = erg_codec_encoded_size(desc, value, &wire);
     if (rv != ERG_OK)
         return rv;
-    uint8_t stack[512];
-    uint8_t *buf = n <= sizeof stack ? stack : erg__malloc(n);
-    if (buf == NULL)
+    erg_codec_type_t t = {.kind = desc->kind, .size = desc->size,
+                          .align = desc->align, .desc = desc};
+    size_t aligned = 0, bytes = 0;
+    clone_size(&t, value, &aligned, &bytes);
+    size_t head = align_to(desc->size ? desc->size : 1, 8);
+    char *block = erg__malloc(head + aligned + bytes);
+    if (block == NULL)
         return ERG_ENOMEM;
-    size_t len;
-    rv = erg_codec_encode(desc, value, buf, n, &len);
-    if (rv == ERG_OK)
-        rv = erg_codec_decode(desc, buf, len, out);
-    if (buf != stack)
-        erg__free(buf);
-    return rv;
+    memcpy(block, value, desc->size);
+    clone c = {block + head, block + head + aligned};
+    clone_fill(&c, &t, block);
+    *out = block;
+    return ERG_OK;
 }
 
 const erg_codec_desc_t *erg_codec_registry_find(const erg_codec_registry_t *reg,
