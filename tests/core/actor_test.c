@@ -203,7 +203,7 @@ static void test_actor_init_failure_and_timeout_fail_spawn(void **state) {
     ERG_PASS(erg_node_stop(node));
 }
 
-static void test_actor_names_and_aliases_route_and_free(void **state) {
+static void test_actor_names_route_and_free(void **state) {
     (void)state;
     erg_node_t *node = probe_node(2);
     probe_t a, b;
@@ -588,6 +588,127 @@ static void test_actor_child_calls_parent_from_init(void **state) {
     ERG_PASS(erg_node_stop(node));
 }
 
+
+/* --- Aliases ------------------------------------------------------------ */
+
+static const char alias_cmd[] = "alias.cmd";
+
+
+static erg_alias_t shared_alias;
+static atomic_long alias_ready;
+
+static erg_reason_t aliased_message(erg_proc_t *self, erg_pid_t from,
+                                    erg_msg_t *msg) {
+    if (erg_msg_type(msg) == (const void *)alias_cmd) {
+        long op = *(long *)erg_msg_data(msg);
+        if (op == 1 && erg_alias_create(self, &shared_alias) == ERG_OK)
+            atomic_store(&alias_ready, 1);
+        if (op == 2 && erg_alias_delete(self, shared_alias) == ERG_OK)
+            atomic_store(&alias_ready, 2);
+        return ERG_REASON_NONE;
+    }
+    return probe_handle_message(self, from, msg);
+}
+
+static const erg_behavior_t aliased = {
+    .name = "aliased",
+    .state_size = sizeof(probe_state_t),
+    .init = probe_init_cb,
+    .handle_message = aliased_message,
+};
+
+static void alias_op(erg_node_t *node, erg_pid_t pid, long op) {
+    erg_msg_t *m;
+    ERG_PASS(erg_msg_new_copy(alias_cmd, &op, sizeof(op), &m));
+    ERG_PASS(erg_node_send(node, erg_to_pid(pid), m, 0));
+}
+
+static void test_actor_alias_routes_and_delete_fires_monitors(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t a, w;
+    probe_init(&a, 0);
+    erg_pid_t apid;
+    ERG_PASS(erg_node_spawn(node, &aliased, NULL, &a, &apid));
+    erg_pid_t wpid = spawn_probe(node, &w, 1);
+    atomic_store(&alias_ready, 0);
+    alias_op(node, apid, 1);
+    assert_true(probe_wait(&alias_ready, 1));
+    ERG_PASS(erg_node_send(node, erg_to_alias(shared_alias),
+                           probe_val_msg(3, -1), 0));
+    assert_true(probe_wait(&a.values, 1));
+    probe_do(node, wpid, probe_op(OP_MONITOR, erg_to_alias(shared_alias)));
+    assert_true(probe_wait(&w.responses, 1));
+    ERG_PASS((erg_err_t)atomic_load(&w.call_status));
+    alias_op(node, apid, 2);
+    assert_true(probe_wait(&w.downs, 1));
+    assert_int_equal(atomic_load(&w.down_reason), ERG_EUNREGISTERED);
+    assert_int_equal(atomic_load(&w.down_kind), ERG_TARGET_ALIAS);
+    erg_msg_t *m = probe_val_msg(4, -1);
+    ERG_FAIL(erg_node_send(node, erg_to_alias(shared_alias), m, 0),
+             ERG_ENOALIAS);
+    erg_msg_release(m);
+    /* The process itself lives on. */
+    assert_int_equal(atomic_load(&a.terminated), 0);
+    ERG_PASS(erg_node_stop(node));
+}
+
+/* --- The accept hook (the seam for generated actors) -------------------- */
+
+static const char v1_type[] = "thing.v1";
+static const char v2_type[] = "thing.v2";
+static const char other_type[] = "other";
+static atomic_long accept_calls;
+
+static erg_err_t accept_things(const void *table, const erg_msg_t *msg,
+                               erg_msg_t **out) {
+    (void)table;
+    atomic_fetch_add(&accept_calls, 1);
+    const void *t = erg_msg_type(msg);
+    if (t == (const void *)v2_type)
+        return ERG_OK;
+    if (t != (const void *)v1_type)
+        return ERG_ENOTACCEPTED;
+    /* v1 carries a seq; v2 is the same value tagged as a probe value. */
+    probe_val_t v = {*(long *)erg_msg_data(msg) * 10, -1};
+    return erg_msg_new_copy(PROBE_VAL, &v, sizeof(v), out);
+}
+
+static const erg_behavior_t typed = {
+    .name = "typed",
+    .state_size = sizeof(probe_state_t),
+    .init = probe_init_cb,
+    .handle_message = probe_handle_message,
+    .terminate = probe_terminate,
+    .accept = accept_things,
+    .accept_table = v2_type,
+};
+
+static void test_actor_accept_hook_refuses_and_upgrades(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t p;
+    probe_init(&p, 0);
+    erg_pid_t pid;
+    ERG_PASS(erg_node_spawn(node, &typed, NULL, &p, &pid));
+    atomic_store(&accept_calls, 0);
+    erg_msg_t *m;
+    ERG_PASS(erg_msg_new(other_type, 8, &m));
+    ERG_FAIL(erg_node_send(node, erg_to_pid(pid), m, 0), ERG_ENOTACCEPTED);
+    erg_msg_release(m); /* refused: still ours */
+    long one = 7;
+    ERG_PASS(erg_msg_new_copy(v1_type, &one, sizeof(one), &m));
+    ERG_PASS(erg_node_send(node, erg_to_pid(pid), m, 0));
+    assert_true(probe_wait(&p.values, 1));
+    assert_int_equal(atomic_load(&p.last_val), 70); /* upgraded */
+    assert_int_equal(atomic_load(&accept_calls), 2);
+    /* System traffic bypasses the hook and is never refused. */
+    ERG_PASS(erg_node_send_exit(node, pid, ERG_REASON_USER + 1));
+    assert_true(probe_wait(&p.terminated, 1));
+    assert_int_equal(atomic_load(&accept_calls), 2);
+    ERG_PASS(erg_node_stop(node));
+}
+
 /* --- Stress -------------------------------------------------------------- */
 
 typedef struct storm_s {
@@ -665,7 +786,7 @@ int main(void) {
         T(test_actor_full_mailbox_refuses_then_uses_fallback),
         T(test_actor_kill_during_init_fires_once_and_fails_spawn),
         T(test_actor_init_failure_and_timeout_fail_spawn),
-        T(test_actor_names_and_aliases_route_and_free),
+        T(test_actor_names_route_and_free),
         T(test_actor_stale_pid_and_remote_pid_fail_cleanly),
         T(test_actor_monitors_fire_exactly_once_with_reason),
         T(test_actor_links_terminate_or_deliver_when_trapped),
@@ -675,6 +796,8 @@ int main(void) {
         T(test_actor_request_continuation_and_reply_later),
         T(test_actor_call_chains_outnumber_workers_and_complete),
         T(test_actor_child_calls_parent_from_init),
+        T(test_actor_alias_routes_and_delete_fires_monitors),
+        T(test_actor_accept_hook_refuses_and_upgrades),
         T(test_actor_thousand_actors_exchange_a_million_messages),
     };
     return cmocka_run_group_tests_name("core.actor", tests, NULL, NULL);

@@ -232,7 +232,9 @@ finished:
 
 /* --- Pools ---------------------------------------------------------------- */
 
-static const size_t pool_sizes[ERG__POOL_CLASSES] = {512, 1024, 2048, 4096};
+/* Multiples of 64; 448 fits a control block with a small state. */
+static const size_t pool_sizes[ERG__POOL_CLASSES] = {448,  512,  768,
+                                                     1024, 2048, 4096};
 
 void *erg__pool_get(erg_node_t *node, size_t size, size_t *block_size) {
     for (int c = 0; c < ERG__POOL_CLASSES; c++) {

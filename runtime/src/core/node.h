@@ -47,7 +47,7 @@ typedef struct erg__waiter_s {
     void *extra;
 } erg__waiter_t;
 
-enum { ERG__WAITER_SHARDS = 16, ERG__POOL_CLASSES = 4 };
+enum { ERG__WAITER_SHARDS = 16, ERG__POOL_CLASSES = 6 };
 
 typedef struct erg__waiter_shard_s {
     pthread_mutex_t lock;
