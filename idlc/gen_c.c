@@ -1417,7 +1417,7 @@ static void gen_header(gen *g) {
                           idl_arena_strndup(g->ctx->arena, im->file->rel_path,
                                             strlen(im->file->rel_path) - 4));
     idl_emit_blank(h);
-    idl_emit_line(h, "#if ERG_IDL_ABI != %d", 1);
+    idl_emit_line(h, "#if ERG_IDL_ABI != %d", IDL_GEN_ABI);
     idl_emit_line(h, "#error \"regenerate %s.h with an idlc matching this erg\"",
                   g->rel);
     idl_emit_line(h, "#endif");
@@ -1495,6 +1495,7 @@ static void gen_header(gen *g) {
         if (!is_msg(d))
             continue;
         const char *b = base_of(g, d);
+        idl_emit_line(h, "/* %s v%u */", d->qname, d->version);
         wline(h, "erg_err_t %s_encode(const %s *msg, uint8_t *buf, "
                          "size_t cap, size_t *len);",
                       b, d->c_name);
@@ -1505,8 +1506,8 @@ static void gen_header(gen *g) {
         wline(h, "erg_err_t %s_encoded_size(const %s *msg, size_t "
                          "*size);",
                       b, d->c_name);
+        idl_emit_blank(h);
     }
-    idl_emit_blank(h);
 
     section(h, "Converters");
     for (idl_decl *d = f->decls.first; d; d = d->next)

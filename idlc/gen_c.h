@@ -8,6 +8,10 @@
 
 #include "idlc.h"
 
+/* The codec ABI (ERG_IDL_ABI of erg/codec.h) the generated code is written
+ * for; each generated header refuses to compile against another. */
+enum { IDL_GEN_ABI = 1 };
+
 /*
  * idl_gen_c writes OUTDIR/<rel>.h and OUTDIR/<rel>.c for every file named on
  * the command line, where <rel> is the file's path relative to its import

@@ -57,7 +57,6 @@ extern const erg_codec_desc_t shop_common_money_desc;
 /* Every message and event version of this file, with its conversions. */
 extern const erg_codec_registry_t shop_common_registry;
 
-
 /* ---- Converters --------------------------------------------------------- */
 
 

@@ -155,6 +155,7 @@ extern const erg_codec_desc_t shop_payment_charged_v1_desc;
 /* Every message and event version of this file, with its conversions. */
 extern const erg_codec_registry_t shop_payment_registry;
 
+/* shop.payment.ChargeRequest v1 */
 erg_err_t shop_payment_charge_request_v1_encode(
     const shop_payment_charge_request_v1_t *msg, uint8_t *buf, size_t cap,
     size_t *len);
@@ -164,6 +165,8 @@ void shop_payment_charge_request_v1_free(
     shop_payment_charge_request_v1_t *msg);
 erg_err_t shop_payment_charge_request_v1_encoded_size(
     const shop_payment_charge_request_v1_t *msg, size_t *size);
+
+/* shop.payment.ChargeRequest v2 */
 erg_err_t shop_payment_charge_request_v2_encode(
     const shop_payment_charge_request_v2_t *msg, uint8_t *buf, size_t cap,
     size_t *len);
@@ -173,6 +176,8 @@ void shop_payment_charge_request_v2_free(
     shop_payment_charge_request_v2_t *msg);
 erg_err_t shop_payment_charge_request_v2_encoded_size(
     const shop_payment_charge_request_v2_t *msg, size_t *size);
+
+/* shop.payment.RefundRequest v1 */
 erg_err_t shop_payment_refund_request_v1_encode(
     const shop_payment_refund_request_v1_t *msg, uint8_t *buf, size_t cap,
     size_t *len);
@@ -182,6 +187,8 @@ void shop_payment_refund_request_v1_free(
     shop_payment_refund_request_v1_t *msg);
 erg_err_t shop_payment_refund_request_v1_encoded_size(
     const shop_payment_refund_request_v1_t *msg, size_t *size);
+
+/* shop.payment.ChargeResponse v1 */
 erg_err_t shop_payment_charge_response_v1_encode(
     const shop_payment_charge_response_v1_t *msg, uint8_t *buf, size_t cap,
     size_t *len);
@@ -191,6 +198,8 @@ void shop_payment_charge_response_v1_free(
     shop_payment_charge_response_v1_t *msg);
 erg_err_t shop_payment_charge_response_v1_encoded_size(
     const shop_payment_charge_response_v1_t *msg, size_t *size);
+
+/* shop.payment.Charged v1 */
 erg_err_t shop_payment_charged_v1_encode(const shop_payment_charged_v1_t *msg,
     uint8_t *buf, size_t cap, size_t *len);
 erg_err_t shop_payment_charged_v1_decode(const uint8_t *buf, size_t len,
