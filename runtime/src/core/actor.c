@@ -72,8 +72,10 @@ erg_err_t erg__node_lookup(erg_node_t *node, erg_pid_t pid, erg_proc_t **out) {
 }
 
 static void set_state(erg_proc_t *p, erg_proc_state_t st) {
-    /* Once dead, the killer's TERMINATED/ZOMBIE stands. */
-    if (!atomic_load_explicit(&p->dead, memory_order_relaxed))
+    /* Once dead, the killer's TERMINATED/ZOMBIE stands. Written only on a
+     * change: this runs for every message. */
+    if (atomic_load_explicit(&p->state, memory_order_relaxed) != (int)st &&
+        !atomic_load_explicit(&p->dead, memory_order_relaxed))
         atomic_store_explicit(&p->state, (int)st, memory_order_relaxed);
 }
 

@@ -64,13 +64,17 @@ void erg__spin_lock(erg__spin_t *l);
 void erg__spin_unlock(erg__spin_t *l);
 
 struct erg_proc_s {
+    /* Senders write the refcount (a lookup retains) and the mailbox head:
+     * together, on one line, away from what the owner writes per message
+     * (the mailbox's reader half, state, counters), so the two sides do
+     * not false-share. */
+    atomic_uint refs;
     erg__mailbox_t mb;
     erg__task_t task;
     erg_node_t *node;
     const erg_behavior_t *beh;
     erg_pid_t pid;
     erg_pid_t parent;
-    atomic_uint refs;
     atomic_int state;       /* erg_proc_state_t */
     atomic_bool dead;       /* unpublished: unaddressable, notified */
     atomic_bool init_done;

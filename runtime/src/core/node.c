@@ -466,9 +466,17 @@ static void kill_all(erg_node_t *node) {
     erg__free(ids.ids);
 }
 
+enum { REPORT_MAX = 32 };
+
+/* Logs the processes still running; a node of 100k processes must not
+ * flood its log, so past REPORT_MAX only the count is given. */
 static void report(erg_node_t *node) {
     ids_t ids = collect_all(node);
-    for (size_t i = 0; i < ids.n; i++) {
+    if (ids.n > REPORT_MAX)
+        erg__node_logf(node, ERG_LOG_WARNING,
+                       "stopping: %zu processes still running, the first %d:",
+                       ids.n, REPORT_MAX);
+    for (size_t i = 0; i < ids.n && i < REPORT_MAX; i++) {
         erg_proc_info_t info;
         erg_pid_t pid = {node->hash, node->creation, ids.ids[i]};
         if (erg_node_process_info(node, pid, &info) != ERG_OK)
