@@ -341,6 +341,19 @@ static erg_err_t assign_seq(erg_codec_scratch_t *sc, unsigned mode,
     }
     const char *ip = in.ptr;
     char *op = out.ptr;
+    if (to->kind == ERG_CODEC_LIST && classify(from->elem->kind) != NUM_NONE &&
+        classify(to->elem->kind) != NUM_NONE) {
+        /* Numbers element by element, without the generic dispatch: the
+         * common list<u32> -> list<u64> widening. */
+        unsigned fk = from->elem->kind, tk = to->elem->kind;
+        for (size_t i = 0; i < in.len; i++, ip += isz, op += osz) {
+            erg_err_t rv = assign_num(mode, fk, ip, tk, op);
+            if (rv != ERG_OK)
+                return rv;
+        }
+        memcpy(dst, &out, sizeof out);
+        return ERG_OK;
+    }
     for (size_t i = 0; i < in.len; i++, ip += isz, op += osz) {
         erg_err_t rv;
         if (to->kind == ERG_CODEC_LIST) {
@@ -424,7 +437,7 @@ typedef struct clone {
     char *bytes;
 } clone;
 
-static bool is_flat(unsigned kind) {
+static inline bool is_flat(unsigned kind) {
     return kind < ERG_CODEC_STRING || kind == ERG_CODEC_TIME ||
            kind == ERG_CODEC_DURATION || kind == ERG_CODEC_ENUM;
 }
@@ -463,8 +476,10 @@ static void clone_size(const erg_codec_type_t *t, const void *v,
     case ERG_CODEC_MESSAGE: {
         const erg_codec_desc_t *d = t->desc;
         for (uint32_t i = 0; i < d->nfields; i++)
-            clone_size(d->fields[i].type,
-                       (const char *)v + d->fields[i].offset, aligned, bytes);
+            if (!is_flat(d->fields[i].type->kind))
+                clone_size(d->fields[i].type,
+                           (const char *)v + d->fields[i].offset, aligned,
+                           bytes);
         return;
     }
     case ERG_CODEC_UNION: {
@@ -544,7 +559,9 @@ static void clone_fill(clone *c, const erg_codec_type_t *t, void *dst) {
     case ERG_CODEC_MESSAGE: {
         const erg_codec_desc_t *d = t->desc;
         for (uint32_t i = 0; i < d->nfields; i++)
-            clone_fill(c, d->fields[i].type, (char *)dst + d->fields[i].offset);
+            if (!is_flat(d->fields[i].type->kind))
+                clone_fill(c, d->fields[i].type,
+                           (char *)dst + d->fields[i].offset);
         return;
     }
     case ERG_CODEC_UNION: {
