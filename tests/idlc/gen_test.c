@@ -145,6 +145,31 @@ static void test_gen_rewrites_only_files_that_changed(void **state) {
     free(out);
 }
 
+static void test_gen_paths_are_relative_to_the_root_however_spelled(
+    void **state) {
+    (void)state;
+    /* A root spelled with a trailing "/." and an absolute file name. */
+    char *out = temp_dir();
+    const char *files[] = {IDLC_TESTS_DIR "/valid/kitchen/sink.erg",
+                           IDLC_TESTS_DIR "/valid/kitchen/types.erg"};
+    assert_int_equal(gen(IDLC_TESTS_DIR "/valid/.", out, files, 2, NULL), 0);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/kitchen/sink.h", out);
+    char *h = read_all(path, NULL);
+    assert_non_null(h);
+    assert_non_null(strstr(h, "from kitchen/sink.erg. DO NOT EDIT."));
+    assert_non_null(strstr(h, "#include \"kitchen/types.h\""));
+    assert_null(strstr(h, IDLC_TESTS_DIR));
+    free(h);
+    snprintf(path, sizeof path, "%s/kitchen/sink.c", out);
+    char *c = read_all(path, NULL);
+    assert_non_null(c);
+    assert_null(strstr(c, IDLC_TESTS_DIR));
+    free(c);
+    remove_tree(out);
+    free(out);
+}
+
 static void test_gen_usage_errors_exit_2(void **state) {
     (void)state;
     char *no_out[] = {"idlc", "gen", "x.erg"};
@@ -353,6 +378,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gen_shop_payment_header_matches_golden),
         cmocka_unit_test(test_gen_rewrites_only_files_that_changed),
+        cmocka_unit_test(test_gen_paths_are_relative_to_the_root_however_spelled),
         cmocka_unit_test(test_gen_usage_errors_exit_2),
         cmocka_unit_test(test_gen_refuses_colliding_type_names),
         cmocka_unit_test(test_gen_output_compiles_for_every_valid_schema),
