@@ -369,6 +369,127 @@ static void test_actor_parent_exit_cannot_be_trapped(void **state) {
     ERG_PASS(erg_node_stop(node));
 }
 
+
+static void test_actor_kill_wakes_a_blocked_call_and_leaves_a_zombie(
+    void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t srv, cli, w;
+    probe_init(&srv, 0);
+    srv.reply_later = true;
+    erg_pid_t spid = probe_spawn(node, &srv, NULL);
+    erg_pid_t cpid = spawn_probe(node, &cli, 1);
+    erg_pid_t wpid = spawn_probe(node, &w, 2);
+    probe_do(node, wpid, probe_op(OP_MONITOR, erg_to_pid(cpid)));
+    assert_true(probe_wait(&w.responses, 1));
+    probe_cmd_t c = probe_op(OP_CALL, erg_to_pid(spid));
+    c.timeout_ms = 20000;
+    probe_do(node, cpid, c);
+    while (!atomic_load(&srv.have_caller))
+        probe_sleep_ms(1);
+    erg_proc_info_t info;
+    for (int i = 0; i < 1000; i++) {
+        ERG_PASS(erg_node_process_info(node, cpid, &info));
+        if (info.state == ERG_PROC_WAIT_RESPONSE)
+            break;
+        probe_sleep_ms(1);
+    }
+    assert_int_equal(info.state, ERG_PROC_WAIT_RESPONSE);
+    ERG_PASS(erg_node_kill_process(node, cpid));
+    /* Unregistered at once; the call returns well before its timeout. */
+    ERG_FAIL(erg_node_process_info(node, cpid, &info), ERG_ENOPROC);
+    assert_true(probe_wait(&cli.responses, 1));
+    assert_int_equal(atomic_load(&cli.call_status), ERG_ETERMINATED);
+    assert_true(probe_wait(&cli.terminated, 1));
+    assert_int_equal(atomic_load(&cli.term_reason), ERG_REASON_KILL);
+    assert_true(probe_wait(&w.downs, 1));
+    assert_int_equal(atomic_load(&w.down_reason), ERG_REASON_KILL);
+    /* The late reply to the dead caller is dropped quietly. */
+    probe_do(node, spid, probe_op(OP_REPLY, erg_to_pid(cpid)));
+    assert_true(probe_wait(&srv.responses, 1));
+    ERG_PASS((erg_err_t)atomic_load(&srv.call_status));
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_racing_kills_and_exits_notify_exactly_once(
+    void **state) {
+    (void)state;
+    enum { N = 200 };
+    erg_node_t *node = probe_node(2);
+    probe_t *t = calloc(N, sizeof(*t));
+    probe_t w;
+    assert_non_null(t);
+    erg_pid_t wpid = spawn_probe(node, &w, 0);
+    erg_pid_t *pids = calloc(N, sizeof(*pids));
+    for (int i = 0; i < N; i++) {
+        pids[i] = spawn_probe(node, &t[i], 1);
+        probe_do(node, wpid, probe_op(OP_MONITOR, erg_to_pid(pids[i])));
+        probe_do(node, wpid, probe_op(OP_LINK, erg_to_pid(pids[i])));
+    }
+    probe_cmd_t trap = probe_op(OP_TRAP, erg_to_pid(wpid));
+    trap.n = 1;
+    probe_do(node, wpid, trap);
+    assert_true(probe_wait(&w.responses, 2 * N + 1));
+    /* Each target ends itself while the test thread kills it too. */
+    for (int i = 0; i < N; i++) {
+        probe_cmd_t c = probe_op(OP_EXIT, erg_to_pid(pids[i]));
+        c.reason = ERG_REASON_USER + 1;
+        probe_do(node, pids[i], c);
+        (void)erg_node_kill_process(node, pids[i]);
+    }
+    assert_true(probe_wait(&w.downs, N));
+    assert_true(probe_wait(&w.exits, N));
+    probe_sleep_ms(50);
+    assert_int_equal(atomic_load(&w.downs), N);
+    assert_int_equal(atomic_load(&w.exits), N);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(atomic_load(&t[i].terminated), 1);
+    ERG_PASS(erg_node_stop(node));
+    free(t);
+    free(pids);
+}
+
+static void test_actor_name_monitor_fires_on_unregister(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t a, w;
+    erg_pid_t apid = spawn_probe(node, &a, 0);
+    erg_pid_t wpid = spawn_probe(node, &w, 1);
+    probe_do(node, apid, probe_op(OP_REG_NAME, erg_to_name("svc")));
+    assert_true(probe_wait(&a.responses, 1));
+    probe_do(node, wpid, probe_op(OP_MONITOR, erg_to_name("svc")));
+    probe_do(node, wpid, probe_op(OP_MONITOR, erg_to_name("nope")));
+    assert_true(probe_wait(&w.responses, 2));
+    assert_int_equal(atomic_load(&w.call_status), ERG_ENONAME);
+    probe_do(node, apid, probe_op(OP_UNREG_NAME, erg_to_name("svc")));
+    assert_true(probe_wait(&w.downs, 1));
+    assert_int_equal(atomic_load(&w.down_reason), ERG_EUNREGISTERED);
+    assert_int_equal(atomic_load(&w.down_kind), ERG_TARGET_NAME);
+    /* The process lives on, and its own exit later is no longer seen. */
+    ERG_PASS(erg_node_send_exit(node, apid, ERG_REASON_NORMAL));
+    assert_true(probe_wait(&a.terminated, 1));
+    probe_sleep_ms(20);
+    assert_int_equal(atomic_load(&w.downs), 1);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_node_kill_ends_everything_at_once(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t a, b;
+    probe_init(&a, 0);
+    probe_init(&b, 1);
+    probe_spawn(node, &a, NULL);
+    erg_pid_t bpid = probe_spawn(node, &b, NULL);
+    probe_cmd_t trap = probe_op(OP_TRAP, erg_to_pid(bpid));
+    trap.n = 1;
+    probe_do(node, bpid, trap);
+    assert_true(probe_wait(&b.responses, 1));
+    ERG_PASS(erg_node_kill(node));
+    assert_int_equal(atomic_load(&a.term_reason), ERG_REASON_KILL);
+    assert_int_equal(atomic_load(&b.term_reason), ERG_REASON_KILL);
+}
+
 /* --- Calls ------------------------------------------------------------- */
 
 static void test_actor_call_gets_reply_matched_by_ref(void **state) {
@@ -791,6 +912,10 @@ int main(void) {
         T(test_actor_monitors_fire_exactly_once_with_reason),
         T(test_actor_links_terminate_or_deliver_when_trapped),
         T(test_actor_parent_exit_cannot_be_trapped),
+        T(test_actor_kill_wakes_a_blocked_call_and_leaves_a_zombie),
+        T(test_actor_racing_kills_and_exits_notify_exactly_once),
+        T(test_actor_name_monitor_fires_on_unregister),
+        T(test_actor_node_kill_ends_everything_at_once),
         T(test_actor_call_gets_reply_matched_by_ref),
         T(test_actor_call_times_out_and_late_reply_is_dropped),
         T(test_actor_request_continuation_and_reply_later),

@@ -171,8 +171,10 @@ ERG_EXTERN erg_proc_state_t erg_proc_get_state(const erg_proc_t *self);
 ERG_EXTERN erg_err_t erg_env_get(erg_proc_t *self, const char *name,
                                  void **value);
 
-/* Trap exits: exit signals (except the parent's and the node's, and kill)
- * arrive as ERG_TYPE_EXIT messages instead of terminating the process. */
+/* Trap exits: exit signals arrive as ERG_TYPE_EXIT messages instead of
+ * terminating the process, except those from its parent or the node and an
+ * erg_send_exit with ERG_REASON_KILL (a linked process that was killed is
+ * reported like any other reason). */
 ERG_EXTERN void erg_set_trap_exit(erg_proc_t *self, bool trap);
 ERG_EXTERN bool erg_trap_exit(const erg_proc_t *self);
 

@@ -586,7 +586,10 @@ static erg_reason_t on_exit_signal(erg_proc_t *p, erg__mail_t *mail) {
             return ERG_REASON_NONE;
         erg__free(s);
     }
-    bool trappable = ex->reason != ERG_REASON_KILL &&
+    /* A kill sent straight to us is untrappable; a linked process that
+     * was killed reports it like any other reason (Erlang's killed). */
+    bool direct_kill = ex->reason == ERG_REASON_KILL && mail->ref.id == 0;
+    bool trappable = !direct_kill &&
                      !erg_pid_equal(mail->from, p->parent) &&
                      !erg_pid_equal(mail->from, p->node->pid);
     if (trappable && atomic_load_explicit(&p->trap_exit, memory_order_relaxed))
