@@ -510,6 +510,16 @@ static void test_actor_call_gets_reply_matched_by_ref(void **state) {
                            &reply));
     assert_int_equal(((probe_val_t *)erg_msg_data(reply))->seq, 10);
     erg_msg_release(reply);
+    ERG_PASS(erg_node_call_priority(node, erg_to_pid(spid),
+                                    probe_val_msg(20, -1), 0,
+                                    ERG_PRIORITY_MAX, &reply));
+    assert_int_equal(((probe_val_t *)erg_msg_data(reply))->seq, 21);
+    erg_msg_release(reply);
+    erg_msg_t *bad = probe_val_msg(1, -1);
+    ERG_FAIL(erg_node_call_priority(node, erg_to_pid(spid), bad, 0, 7,
+                                    &reply),
+             ERG_EINVAL);
+    erg_msg_release(bad);
     /* Calling oneself is refused. */
     c.target = erg_to_pid(cpid);
     probe_do(node, cpid, c);

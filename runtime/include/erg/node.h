@@ -111,6 +111,14 @@ ERG_EXTERN erg_err_t erg_node_call(erg_node_t *node, erg_target_t target,
                                    erg_msg_t *request, uint32_t timeout_ms,
                                    erg_msg_t **reply);
 
+/* erg_node_call_priority is erg_node_call whose request goes with priority
+ * (erg_priority_t; 0 = normal). */
+ERG_EXTERN erg_err_t erg_node_call_priority(erg_node_t *node,
+                                            erg_target_t target,
+                                            erg_msg_t *request,
+                                            uint32_t timeout_ms, int priority,
+                                            erg_msg_t **reply);
+
 /* erg_node_resolve_name: the pid registered under name, or ERG_ENONAME. */
 ERG_EXTERN erg_err_t erg_node_resolve_name(erg_node_t *node, const char *name,
                                            erg_pid_t *pid);

@@ -585,7 +585,15 @@ erg_err_t erg_node_send(erg_node_t *node, erg_target_t target, erg_msg_t *msg,
 erg_err_t erg_node_call(erg_node_t *node, erg_target_t target,
                         erg_msg_t *request, uint32_t timeout_ms,
                         erg_msg_t **reply) {
-    if (node == NULL || request == NULL || reply == NULL)
+    return erg_node_call_priority(node, target, request, timeout_ms,
+                                  ERG_PRIORITY_NORMAL, reply);
+}
+
+erg_err_t erg_node_call_priority(erg_node_t *node, erg_target_t target,
+                                 erg_msg_t *request, uint32_t timeout_ms,
+                                 int priority, erg_msg_t **reply) {
+    if (node == NULL || request == NULL || reply == NULL || priority < 0 ||
+        priority > ERG_PRIORITY_MAX)
         return ERG_EINVAL;
     erg_ref_t ref = erg__node_make_ref(node);
     erg__waiter_t w;
@@ -595,7 +603,7 @@ erg_err_t erg_node_call(erg_node_t *node, erg_target_t target,
         /* As in erg_call: request is the caller's until ERG_OK. */
         erg_msg_retain(request);
         rv = erg__deliver(node, NULL, node->pid, target, request,
-                          ERG_PRIORITY_NORMAL, ERG__MAIL_CALL, ref);
+                          (erg_priority_t)priority, ERG__MAIL_CALL, ref);
         if (rv != ERG_OK)
             erg_msg_release(request);
         if (rv == ERG_OK)
