@@ -650,7 +650,11 @@ static const char *gen_node(gen *g, const idl_type *t, const char *npath,
         break;
     }
     const char *name = A("%s_ty", npath);
-    idl_emit_line(&g->c, "static const erg_codec_type_t %s = {", name);
+    if (strlen(name) + 35 <= 79)
+        idl_emit_line(&g->c, "static const erg_codec_type_t %s = {", name);
+    else
+        idl_emit_line(&g->c, "static const erg_codec_type_t\n    %s = {",
+                      name);
     wline(&g->c, "    %s, %s, %s, UINT64_C(%" PRIu64 "), %s, %s, %s};", kind,
           size, align, bound, elem, key, desc);
     /* The codec holds every list and map as erg_codec_list_t, and lays a
@@ -755,10 +759,10 @@ static void gen_record_desc(gen *g, const idl_decl *d) {
             if (d->kind == IDL_D_UNION && f->type == NULL)
                 idl_emit_line(c, "    {\"%s\", 0, NULL},", f->name.text);
             else if (d->kind == IDL_D_UNION)
-                idl_emit_line(c, "    {\"%s\", offsetof(%s, u), &%s},",
+                wline(c, "    {\"%s\", offsetof(%s, u), &%s},",
                               f->name.text, d->c_name, nodes[i]);
             else
-                idl_emit_line(c, "    {\"%s\", offsetof(%s, %s), &%s},",
+                wline(c, "    {\"%s\", offsetof(%s, %s), &%s},",
                               f->name.text, d->c_name, f->name.text, nodes[i]);
         }
         idl_emit_line(c, "};");
@@ -792,38 +796,34 @@ static void gen_record_desc(gen *g, const idl_decl *d) {
         idl_emit_line(c, "    .tag_offset = offsetof(%s, tag),", d->c_name);
     idl_emit_line(c, "};");
     if (d->kind == IDL_D_UNION)
-        idl_emit_line(c, "_Static_assert(sizeof(%s_tag_t) == sizeof(int), "
-                         "\"the codec reads union tags as int\");",
-                      b);
+        wline(c, "_Static_assert(sizeof(%s_tag_t) == sizeof(int), "
+                 "\"union tags are read as int\");",
+              b);
     idl_emit_blank(c);
 }
 
 static void gen_wrappers(gen *g, const idl_decl *d) {
     idl_emit *c = &g->c;
     const char *b = base_of(g, d), *t = d->c_name;
+    idl_emit_line(c, "/* %s v%u */", d->qname, d->version);
     wline(c, "erg_err_t %s_encode(const %s *msg, uint8_t *buf, size_t cap, "
              "size_t *len) {",
           b, t);
-    idl_emit_line(c, "    return erg_codec_encode(&%s_desc, msg, buf, cap, len);",
-                  b);
+    wline(c, "    return erg_codec_encode(&%s_desc, msg, buf, cap, len);", b);
     idl_emit_line(c, "}");
-    wline(c, "erg_err_t %s_decode(const uint8_t *buf, size_t len, "
-                     "%s **out) {",
-                  b, t);
+    wline(c, "erg_err_t %s_decode(const uint8_t *buf, size_t len, %s **out) {",
+          b, t);
     idl_emit_line(c, "    void *value = NULL;");
-    idl_emit_line(c, "    erg_err_t rv = erg_codec_decode(&%s_desc, buf, len, "
-                     "&value);",
-                  b);
+    wline(c, "    erg_err_t rv = erg_codec_decode(&%s_desc, buf, len, &value);",
+          b);
     idl_emit_line(c, "    *out = value;");
     idl_emit_line(c, "    return rv;");
     idl_emit_line(c, "}");
     wline(c, "void %s_free(%s *msg) {", b, t);
     idl_emit_line(c, "    erg_codec_free(&%s_desc, msg);", b);
     idl_emit_line(c, "}");
-    wline(c, "erg_err_t %s_encoded_size(const %s *msg, size_t *size) {",
-                  b, t);
-    idl_emit_line(c, "    return erg_codec_encoded_size(&%s_desc, msg, size);",
-                  b);
+    wline(c, "erg_err_t %s_encoded_size(const %s *msg, size_t *size) {", b, t);
+    wline(c, "    return erg_codec_encoded_size(&%s_desc, msg, size);", b);
     idl_emit_line(c, "}");
     idl_emit_blank(c);
 }
@@ -1319,7 +1319,7 @@ static void gen_actor_source(gen *g, const idl_decl *a) {
                 continue;
             const char *snake = handler_of(g, a, it);
             for (const idl_version_ref *r = it->versions.first; r; r = r->next)
-                idl_emit_line(
+                wline(
                     c, "    {&%s, %s, %s, %s, %s_%s_v%u_shim},",
                     desc_of(g, r->decl),
                     it->verb == IDL_ACT_CALL   ? "ERG_CODEC_CALL"
@@ -1334,7 +1334,7 @@ static void gen_actor_source(gen *g, const idl_decl *a) {
         idl_emit_line(c, "};");
     }
     idl_emit_line(c, "const erg_codec_actor_t %s_dispatch = {", p);
-    idl_emit_line(c, "    ERG_CODEC_MAGIC, \"%s\", %s, %zu};", a->qname,
+    wline(c, "    ERG_CODEC_MAGIC, \"%s\", %s, %zu};", a->qname,
                   rows ? A("%s_rows", p) : "NULL", rows);
     idl_emit_blank(c);
 }
@@ -1614,7 +1614,7 @@ static void gen_source(gen *g) {
         for (idl_decl *d = f->decls.first; d; d = d->next)
             if ((d->kind == IDL_D_UPGRADE || d->kind == IDL_D_DOWNGRADE) &&
                 d->target && d->target_to)
-                idl_emit_line(c, "    {&%s, &%s, %s_any},",
+                wline(c, "    {&%s, &%s, %s_any},",
                               desc_of(g, d->target), desc_of(g, d->target_to),
                               conv_fn(g, d));
         idl_emit_line(c, "};");

@@ -61,8 +61,10 @@ static const erg_codec_type_t shop_common_money_currency_ty = {
         shop_common_currency_t), UINT64_C(0), NULL, NULL,
         &shop_common_currency_desc};
 static const erg_codec_field_t shop_common_money_fields[2] = {
-    {"amount", offsetof(shop_common_money_t, amount), &shop_common_money_amount_ty},
-    {"currency", offsetof(shop_common_money_t, currency), &shop_common_money_currency_ty},
+    {"amount", offsetof(shop_common_money_t, amount),
+        &shop_common_money_amount_ty},
+    {"currency", offsetof(shop_common_money_t, currency),
+        &shop_common_money_currency_ty},
 };
 const erg_codec_desc_t shop_common_money_desc = {
     .magic = ERG_CODEC_MAGIC,

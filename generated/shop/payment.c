@@ -60,8 +60,10 @@ static const erg_codec_type_t shop_payment_line_item_qty_ty = {
     ERG_CODEC_U32, sizeof(uint32_t), _Alignof(uint32_t), UINT64_C(0), NULL,
         NULL, NULL};
 static const erg_codec_field_t shop_payment_line_item_fields[2] = {
-    {"sku", offsetof(shop_payment_line_item_t, sku), &shop_payment_line_item_sku_ty},
-    {"qty", offsetof(shop_payment_line_item_t, qty), &shop_payment_line_item_qty_ty},
+    {"sku", offsetof(shop_payment_line_item_t, sku),
+        &shop_payment_line_item_sku_ty},
+    {"qty", offsetof(shop_payment_line_item_t, qty),
+        &shop_payment_line_item_qty_ty},
 };
 const erg_codec_desc_t shop_payment_line_item_desc = {
     .magic = ERG_CODEC_MAGIC,
@@ -100,7 +102,8 @@ const erg_codec_desc_t shop_payment_method_desc = {
     .nfields = 3,
     .tag_offset = offsetof(shop_payment_method_t, tag),
 };
-_Static_assert(sizeof(shop_payment_method_tag_t) == sizeof(int), "the codec reads union tags as int");
+_Static_assert(sizeof(shop_payment_method_tag_t) == sizeof(int),
+    "union tags are read as int");
 
 static const erg_codec_type_t shop_payment_charge_request_v1_order_id_ty = {
     ERG_CODEC_U64, sizeof(uint64_t), _Alignof(uint64_t), UINT64_C(0), NULL,
@@ -109,8 +112,10 @@ static const erg_codec_type_t shop_payment_charge_request_v1_amount_ty = {
     ERG_CODEC_I64, sizeof(int64_t), _Alignof(int64_t), UINT64_C(0), NULL, NULL,
         NULL};
 static const erg_codec_field_t shop_payment_charge_request_v1_fields[2] = {
-    {"order_id", offsetof(shop_payment_charge_request_v1_t, order_id), &shop_payment_charge_request_v1_order_id_ty},
-    {"amount", offsetof(shop_payment_charge_request_v1_t, amount), &shop_payment_charge_request_v1_amount_ty},
+    {"order_id", offsetof(shop_payment_charge_request_v1_t, order_id),
+        &shop_payment_charge_request_v1_order_id_ty},
+    {"amount", offsetof(shop_payment_charge_request_v1_t, amount),
+        &shop_payment_charge_request_v1_amount_ty},
 };
 const uint8_t shop_payment_charge_request_v1_fingerprint[32] = {
     0x23, 0x69, 0x24, 0x10, 0x24, 0xce, 0x4a, 0xe8,
@@ -177,13 +182,20 @@ static const erg_codec_type_t shop_payment_charge_request_v2_priority_ty = {
     ERG_CODEC_I32, sizeof(int32_t), _Alignof(int32_t), UINT64_C(0), NULL, NULL,
         NULL};
 static const erg_codec_field_t shop_payment_charge_request_v2_fields[7] = {
-    {"order_id", offsetof(shop_payment_charge_request_v2_t, order_id), &shop_payment_charge_request_v2_order_id_ty},
-    {"total", offsetof(shop_payment_charge_request_v2_t, total), &shop_payment_charge_request_v2_total_ty},
-    {"method", offsetof(shop_payment_charge_request_v2_t, method), &shop_payment_charge_request_v2_method_ty},
-    {"items", offsetof(shop_payment_charge_request_v2_t, items), &shop_payment_charge_request_v2_items_ty},
-    {"note", offsetof(shop_payment_charge_request_v2_t, note), &shop_payment_charge_request_v2_note_ty},
-    {"tags", offsetof(shop_payment_charge_request_v2_t, tags), &shop_payment_charge_request_v2_tags_ty},
-    {"priority", offsetof(shop_payment_charge_request_v2_t, priority), &shop_payment_charge_request_v2_priority_ty},
+    {"order_id", offsetof(shop_payment_charge_request_v2_t, order_id),
+        &shop_payment_charge_request_v2_order_id_ty},
+    {"total", offsetof(shop_payment_charge_request_v2_t, total),
+        &shop_payment_charge_request_v2_total_ty},
+    {"method", offsetof(shop_payment_charge_request_v2_t, method),
+        &shop_payment_charge_request_v2_method_ty},
+    {"items", offsetof(shop_payment_charge_request_v2_t, items),
+        &shop_payment_charge_request_v2_items_ty},
+    {"note", offsetof(shop_payment_charge_request_v2_t, note),
+        &shop_payment_charge_request_v2_note_ty},
+    {"tags", offsetof(shop_payment_charge_request_v2_t, tags),
+        &shop_payment_charge_request_v2_tags_ty},
+    {"priority", offsetof(shop_payment_charge_request_v2_t, priority),
+        &shop_payment_charge_request_v2_priority_ty},
 };
 const uint8_t shop_payment_charge_request_v2_fingerprint[32] = {
     0xdc, 0x12, 0xa8, 0xc8, 0x7e, 0x7c, 0x82, 0xf5,
@@ -207,11 +219,13 @@ const erg_codec_desc_t shop_payment_charge_request_v2_desc = {
     .nfields = 7,
 };
 
-static const erg_codec_type_t shop_payment_refund_request_v1_transaction_id_ty = {
+static const erg_codec_type_t
+    shop_payment_refund_request_v1_transaction_id_ty = {
     ERG_CODEC_STRING, sizeof(erg_str_t), _Alignof(erg_str_t), UINT64_C(0),
         NULL, NULL, NULL};
 static const erg_codec_field_t shop_payment_refund_request_v1_fields[1] = {
-    {"transaction_id", offsetof(shop_payment_refund_request_v1_t, transaction_id), &shop_payment_refund_request_v1_transaction_id_ty},
+    {"transaction_id", offsetof(shop_payment_refund_request_v1_t,
+        transaction_id), &shop_payment_refund_request_v1_transaction_id_ty},
 };
 const uint8_t shop_payment_refund_request_v1_fingerprint[32] = {
     0x0f, 0xaa, 0x2c, 0xea, 0x74, 0xc9, 0xe3, 0xa9,
@@ -235,7 +249,8 @@ const erg_codec_desc_t shop_payment_refund_request_v1_desc = {
     .nfields = 1,
 };
 
-static const erg_codec_type_t shop_payment_charge_response_v1_transaction_id_ty = {
+static const erg_codec_type_t
+    shop_payment_charge_response_v1_transaction_id_ty = {
     ERG_CODEC_STRING, sizeof(erg_str_t), _Alignof(erg_str_t), UINT64_C(0),
         NULL, NULL, NULL};
 static const erg_codec_type_t shop_payment_charge_response_v1_status_ty = {
@@ -246,9 +261,12 @@ static const erg_codec_type_t shop_payment_charge_response_v1_at_ty = {
     ERG_CODEC_TIME, sizeof(int64_t), _Alignof(int64_t), UINT64_C(0), NULL,
         NULL, NULL};
 static const erg_codec_field_t shop_payment_charge_response_v1_fields[3] = {
-    {"transaction_id", offsetof(shop_payment_charge_response_v1_t, transaction_id), &shop_payment_charge_response_v1_transaction_id_ty},
-    {"status", offsetof(shop_payment_charge_response_v1_t, status), &shop_payment_charge_response_v1_status_ty},
-    {"at", offsetof(shop_payment_charge_response_v1_t, at), &shop_payment_charge_response_v1_at_ty},
+    {"transaction_id", offsetof(shop_payment_charge_response_v1_t,
+        transaction_id), &shop_payment_charge_response_v1_transaction_id_ty},
+    {"status", offsetof(shop_payment_charge_response_v1_t, status),
+        &shop_payment_charge_response_v1_status_ty},
+    {"at", offsetof(shop_payment_charge_response_v1_t, at),
+        &shop_payment_charge_response_v1_at_ty},
 };
 const uint8_t shop_payment_charge_response_v1_fingerprint[32] = {
     0x7a, 0x34, 0x22, 0x85, 0x47, 0x11, 0xb3, 0xda,
@@ -279,8 +297,10 @@ static const erg_codec_type_t shop_payment_charged_v1_by_ty = {
     ERG_CODEC_PID, sizeof(erg_wire_pid_t), _Alignof(erg_wire_pid_t), UINT64_C(
         0), NULL, NULL, NULL};
 static const erg_codec_field_t shop_payment_charged_v1_fields[2] = {
-    {"order_id", offsetof(shop_payment_charged_v1_t, order_id), &shop_payment_charged_v1_order_id_ty},
-    {"by", offsetof(shop_payment_charged_v1_t, by), &shop_payment_charged_v1_by_ty},
+    {"order_id", offsetof(shop_payment_charged_v1_t, order_id),
+        &shop_payment_charged_v1_order_id_ty},
+    {"by", offsetof(shop_payment_charged_v1_t, by),
+        &shop_payment_charged_v1_by_ty},
 };
 const uint8_t shop_payment_charged_v1_fingerprint[32] = {
     0x5a, 0xab, 0x9e, 0xdb, 0x18, 0xc4, 0x6b, 0x7e,
@@ -304,15 +324,18 @@ const erg_codec_desc_t shop_payment_charged_v1_desc = {
     .nfields = 2,
 };
 
+/* shop.payment.ChargeRequest v1 */
 erg_err_t shop_payment_charge_request_v1_encode(
     const shop_payment_charge_request_v1_t *msg, uint8_t *buf, size_t cap,
     size_t *len) {
-    return erg_codec_encode(&shop_payment_charge_request_v1_desc, msg, buf, cap, len);
+    return erg_codec_encode(&shop_payment_charge_request_v1_desc, msg, buf,
+        cap, len);
 }
 erg_err_t shop_payment_charge_request_v1_decode(const uint8_t *buf, size_t len,
     shop_payment_charge_request_v1_t **out) {
     void *value = NULL;
-    erg_err_t rv = erg_codec_decode(&shop_payment_charge_request_v1_desc, buf, len, &value);
+    erg_err_t rv = erg_codec_decode(&shop_payment_charge_request_v1_desc, buf,
+        len, &value);
     *out = value;
     return rv;
 }
@@ -322,18 +345,22 @@ void shop_payment_charge_request_v1_free(
 }
 erg_err_t shop_payment_charge_request_v1_encoded_size(
     const shop_payment_charge_request_v1_t *msg, size_t *size) {
-    return erg_codec_encoded_size(&shop_payment_charge_request_v1_desc, msg, size);
+    return erg_codec_encoded_size(&shop_payment_charge_request_v1_desc, msg,
+        size);
 }
 
+/* shop.payment.ChargeRequest v2 */
 erg_err_t shop_payment_charge_request_v2_encode(
     const shop_payment_charge_request_v2_t *msg, uint8_t *buf, size_t cap,
     size_t *len) {
-    return erg_codec_encode(&shop_payment_charge_request_v2_desc, msg, buf, cap, len);
+    return erg_codec_encode(&shop_payment_charge_request_v2_desc, msg, buf,
+        cap, len);
 }
 erg_err_t shop_payment_charge_request_v2_decode(const uint8_t *buf, size_t len,
     shop_payment_charge_request_v2_t **out) {
     void *value = NULL;
-    erg_err_t rv = erg_codec_decode(&shop_payment_charge_request_v2_desc, buf, len, &value);
+    erg_err_t rv = erg_codec_decode(&shop_payment_charge_request_v2_desc, buf,
+        len, &value);
     *out = value;
     return rv;
 }
@@ -343,18 +370,22 @@ void shop_payment_charge_request_v2_free(
 }
 erg_err_t shop_payment_charge_request_v2_encoded_size(
     const shop_payment_charge_request_v2_t *msg, size_t *size) {
-    return erg_codec_encoded_size(&shop_payment_charge_request_v2_desc, msg, size);
+    return erg_codec_encoded_size(&shop_payment_charge_request_v2_desc, msg,
+        size);
 }
 
+/* shop.payment.RefundRequest v1 */
 erg_err_t shop_payment_refund_request_v1_encode(
     const shop_payment_refund_request_v1_t *msg, uint8_t *buf, size_t cap,
     size_t *len) {
-    return erg_codec_encode(&shop_payment_refund_request_v1_desc, msg, buf, cap, len);
+    return erg_codec_encode(&shop_payment_refund_request_v1_desc, msg, buf,
+        cap, len);
 }
 erg_err_t shop_payment_refund_request_v1_decode(const uint8_t *buf, size_t len,
     shop_payment_refund_request_v1_t **out) {
     void *value = NULL;
-    erg_err_t rv = erg_codec_decode(&shop_payment_refund_request_v1_desc, buf, len, &value);
+    erg_err_t rv = erg_codec_decode(&shop_payment_refund_request_v1_desc, buf,
+        len, &value);
     *out = value;
     return rv;
 }
@@ -364,18 +395,22 @@ void shop_payment_refund_request_v1_free(
 }
 erg_err_t shop_payment_refund_request_v1_encoded_size(
     const shop_payment_refund_request_v1_t *msg, size_t *size) {
-    return erg_codec_encoded_size(&shop_payment_refund_request_v1_desc, msg, size);
+    return erg_codec_encoded_size(&shop_payment_refund_request_v1_desc, msg,
+        size);
 }
 
+/* shop.payment.ChargeResponse v1 */
 erg_err_t shop_payment_charge_response_v1_encode(
     const shop_payment_charge_response_v1_t *msg, uint8_t *buf, size_t cap,
     size_t *len) {
-    return erg_codec_encode(&shop_payment_charge_response_v1_desc, msg, buf, cap, len);
+    return erg_codec_encode(&shop_payment_charge_response_v1_desc, msg, buf,
+        cap, len);
 }
 erg_err_t shop_payment_charge_response_v1_decode(const uint8_t *buf,
     size_t len, shop_payment_charge_response_v1_t **out) {
     void *value = NULL;
-    erg_err_t rv = erg_codec_decode(&shop_payment_charge_response_v1_desc, buf, len, &value);
+    erg_err_t rv = erg_codec_decode(&shop_payment_charge_response_v1_desc, buf,
+        len, &value);
     *out = value;
     return rv;
 }
@@ -385,9 +420,11 @@ void shop_payment_charge_response_v1_free(
 }
 erg_err_t shop_payment_charge_response_v1_encoded_size(
     const shop_payment_charge_response_v1_t *msg, size_t *size) {
-    return erg_codec_encoded_size(&shop_payment_charge_response_v1_desc, msg, size);
+    return erg_codec_encoded_size(&shop_payment_charge_response_v1_desc, msg,
+        size);
 }
 
+/* shop.payment.Charged v1 */
 erg_err_t shop_payment_charged_v1_encode(const shop_payment_charged_v1_t *msg,
     uint8_t *buf, size_t cap, size_t *len) {
     return erg_codec_encode(&shop_payment_charged_v1_desc, msg, buf, cap, len);
@@ -395,7 +432,8 @@ erg_err_t shop_payment_charged_v1_encode(const shop_payment_charged_v1_t *msg,
 erg_err_t shop_payment_charged_v1_decode(const uint8_t *buf, size_t len,
     shop_payment_charged_v1_t **out) {
     void *value = NULL;
-    erg_err_t rv = erg_codec_decode(&shop_payment_charged_v1_desc, buf, len, &value);
+    erg_err_t rv = erg_codec_decode(&shop_payment_charged_v1_desc, buf, len,
+        &value);
     *out = value;
     return rv;
 }
@@ -464,8 +502,12 @@ static const erg_codec_desc_t *const shop_payment_types[5] = {
     &shop_payment_charged_v1_desc,
 };
 static const erg_codec_conv_t shop_payment_convs[2] = {
-    {&shop_payment_charge_request_v1_desc, &shop_payment_charge_request_v2_desc, shop_payment_charge_request_v1_to_v2_any},
-    {&shop_payment_charge_request_v2_desc, &shop_payment_charge_request_v1_desc, shop_payment_charge_request_v2_to_v1_any},
+    {&shop_payment_charge_request_v1_desc,
+        &shop_payment_charge_request_v2_desc,
+        shop_payment_charge_request_v1_to_v2_any},
+    {&shop_payment_charge_request_v2_desc,
+        &shop_payment_charge_request_v1_desc,
+        shop_payment_charge_request_v2_to_v1_any},
 };
 const erg_codec_registry_t shop_payment_registry = {
     ERG_CODEC_MAGIC, "shop/payment.erg", shop_payment_schema_fingerprint,
@@ -504,12 +546,18 @@ static erg_err_t shop_payment_payment_service_refund_request_v1_shim(
     return h->refund_request(state, msg);
 }
 static const erg_codec_dispatch_t shop_payment_payment_service_rows[3] = {
-    {&shop_payment_charge_request_v1_desc, ERG_CODEC_CALL, false, &shop_payment_charge_response_v1_desc, shop_payment_payment_service_charge_request_v1_shim},
-    {&shop_payment_charge_request_v2_desc, ERG_CODEC_CALL, false, &shop_payment_charge_response_v1_desc, shop_payment_payment_service_charge_request_v2_shim},
-    {&shop_payment_refund_request_v1_desc, ERG_CODEC_CAST, true, NULL, shop_payment_payment_service_refund_request_v1_shim},
+    {&shop_payment_charge_request_v1_desc, ERG_CODEC_CALL, false,
+        &shop_payment_charge_response_v1_desc,
+        shop_payment_payment_service_charge_request_v1_shim},
+    {&shop_payment_charge_request_v2_desc, ERG_CODEC_CALL, false,
+        &shop_payment_charge_response_v1_desc,
+        shop_payment_payment_service_charge_request_v2_shim},
+    {&shop_payment_refund_request_v1_desc, ERG_CODEC_CAST, true, NULL,
+        shop_payment_payment_service_refund_request_v1_shim},
 };
 const erg_codec_actor_t shop_payment_payment_service_dispatch = {
-    ERG_CODEC_MAGIC, "shop.payment.PaymentService", shop_payment_payment_service_rows, 3};
+    ERG_CODEC_MAGIC, "shop.payment.PaymentService",
+        shop_payment_payment_service_rows, 3};
 
 static erg_err_t shop_payment_ledger_charged_v1_shim(const void *handlers,
     void *state, const void *msg, void *reply) {
@@ -520,7 +568,8 @@ static erg_err_t shop_payment_ledger_charged_v1_shim(const void *handlers,
     return h->charged(state, msg);
 }
 static const erg_codec_dispatch_t shop_payment_ledger_rows[1] = {
-    {&shop_payment_charged_v1_desc, ERG_CODEC_SUBSCRIBE, false, NULL, shop_payment_ledger_charged_v1_shim},
+    {&shop_payment_charged_v1_desc, ERG_CODEC_SUBSCRIBE, false, NULL,
+        shop_payment_ledger_charged_v1_shim},
 };
 const erg_codec_actor_t shop_payment_ledger_dispatch = {
     ERG_CODEC_MAGIC, "shop.payment.Ledger", shop_payment_ledger_rows, 1};
