@@ -18,19 +18,19 @@
 typedef struct gen {
     idl_ctx *ctx;
     idl_file *file;
-    idl_emit h;          /* the header */
-    idl_emit c;          /* the source */
-    const char *rel;     /* "shop/payment" */
-    const char *fid;     /* "shop_payment": file-level names */
-    uint8_t fp[32];      /* schema fingerprint */
+    idl_emit h;            /* the header */
+    idl_emit c;            /* the source */
+    const char *rel;       /* "shop/payment" */
+    const char *fid;       /* "shop_payment": file-level names */
+    uint8_t fp[32];        /* schema fingerprint */
     const idl_decl **done; /* structs and unions already defined */
     size_t ndone;
-    int tmp;             /* converter temporaries */
-    const char **aux;    /* list and map typedef names, for collisions */
+    int tmp;          /* converter temporaries */
+    const char **aux; /* list and map typedef names, for collisions */
     size_t naux;
     int errors;
     FILE *err;
-    bool used_done;      /* a converter statement jumps to `done` */
+    bool used_done; /* a converter statement jumps to `done` */
 } gen;
 
 #define A(...) idl_arena_printf(g->ctx->arena, __VA_ARGS__)
@@ -160,15 +160,15 @@ static const char *builtin_ctype(idl_builtin b) {
 
 static const char *builtin_kind(idl_builtin b) {
     static const char *const names[] = {
-        [IDL_T_BOOL] = "BOOL",       [IDL_T_I8] = "I8",
-        [IDL_T_I16] = "I16",         [IDL_T_I32] = "I32",
-        [IDL_T_I64] = "I64",         [IDL_T_U8] = "U8",
-        [IDL_T_U16] = "U16",         [IDL_T_U32] = "U32",
-        [IDL_T_U64] = "U64",         [IDL_T_F32] = "F32",
-        [IDL_T_F64] = "F64",         [IDL_T_STRING] = "STRING",
-        [IDL_T_BYTES] = "BYTES",     [IDL_T_TIME] = "TIME",
+        [IDL_T_BOOL] = "BOOL",         [IDL_T_I8] = "I8",
+        [IDL_T_I16] = "I16",           [IDL_T_I32] = "I32",
+        [IDL_T_I64] = "I64",           [IDL_T_U8] = "U8",
+        [IDL_T_U16] = "U16",           [IDL_T_U32] = "U32",
+        [IDL_T_U64] = "U64",           [IDL_T_F32] = "F32",
+        [IDL_T_F64] = "F64",           [IDL_T_STRING] = "STRING",
+        [IDL_T_BYTES] = "BYTES",       [IDL_T_TIME] = "TIME",
         [IDL_T_DURATION] = "DURATION", [IDL_T_PID] = "PID",
-        [IDL_T_REF] = "REF",         [IDL_T_ALIAS] = "ALIAS",
+        [IDL_T_REF] = "REF",           [IDL_T_ALIAS] = "ALIAS",
         [IDL_T_ATOM] = "ATOM",
     };
     return names[b];
@@ -352,9 +352,9 @@ static const char *literal_of(gen *g, const idl_expr *e, const idl_type *t) {
     switch (e->kind) {
     case IDL_EX_INT:
         if (t->builtin == IDL_T_F32 || t->builtin == IDL_T_F64)
-            return float_literal(g, e->negative ? -(double)e->magnitude
-                                                : (double)e->magnitude,
-                                 t->builtin == IDL_T_F32);
+            return float_literal(
+                g, e->negative ? -(double)e->magnitude : (double)e->magnitude,
+                t->builtin == IDL_T_F32);
         return int_literal(g, t->builtin, e->negative, e->magnitude);
     case IDL_EX_FLOAT:
         return float_literal(g, e->fvalue, t->builtin == IDL_T_F32);
@@ -382,11 +382,12 @@ static void gen_enum(gen *g, const idl_decl *d) {
     idl_emit_line(h, "/* enum %s : %s */", d->qname, idl_builtin_name(u));
     idl_emit_line(h, "typedef %s %s;", builtin_ctype(u), d->c_name);
     for (const idl_member *m = d->members.first; m != NULL; m = m->next)
-        idl_emit_line(h, "#define %s %s", constant_of(g, d, m->name.text),
-                      int_literal(g, u, m->value->negative,
-                                  m->value->magnitude));
+        idl_emit_line(
+            h, "#define %s %s", constant_of(g, d, m->name.text),
+            int_literal(g, u, m->value->negative, m->value->magnitude));
     if (n > 0) {
-        idl_emit_line(h, "/* Members in declaration order, and their names. */");
+        idl_emit_line(h,
+                      "/* Members in declaration order, and their names. */");
         idl_emit_line(h, "extern const %s %s_values[%zu];", d->c_name, b, n);
         idl_emit_line(h, "extern const char *const %s_names[%zu];", b, n);
     }
@@ -409,8 +410,9 @@ static void claim_aux(gen *g, const char *name) {
         for (idl_decl *d = f->decls.first; d != NULL; d = d->next)
             dup |= d->c_name != NULL && strcmp(d->c_name, name) == 0;
     if (dup) {
-        fprintf(g->err, "idlc: error: %s: the C type name '%s' is generated "
-                        "twice; rename a field or a type\n",
+        fprintf(g->err,
+                "idlc: error: %s: the C type name '%s' is generated "
+                "twice; rename a field or a type\n",
                 g->file->path, name);
         g->errors++;
     }
@@ -428,8 +430,8 @@ static void gen_aux(gen *g, const idl_type *t, const char *path) {
         const char *ip = A("%s_item", path);
         gen_aux(g, t->elem, ip);
         idl_emit_line(h, "typedef struct {");
-        idl_emit_line(h, "    %s;", cdecl_of(g, A("%s *", ctype(g, t->elem, ip)),
-                                            "ptr"));
+        idl_emit_line(h, "    %s;",
+                      cdecl_of(g, A("%s *", ctype(g, t->elem, ip)), "ptr"));
         idl_emit_line(h, "    size_t len;");
         idl_emit_line(h, "} %s_t;", path);
         claim_aux(g, A("%s_t", path));
@@ -440,7 +442,8 @@ static void gen_aux(gen *g, const idl_type *t, const char *path) {
         gen_aux(g, t->elem, vp);
         idl_emit_line(h, "typedef struct {");
         idl_emit_line(h, "    %s;", cdecl_of(g, ctype(g, t->key, path), "key"));
-        idl_emit_line(h, "    %s;", cdecl_of(g, ctype(g, t->elem, vp), "value"));
+        idl_emit_line(h, "    %s;",
+                      cdecl_of(g, ctype(g, t->elem, vp), "value"));
         idl_emit_line(h, "} %s_entry_t;", path);
         claim_aux(g, A("%s_entry_t", path));
         idl_emit_line(h, "typedef struct {");
@@ -523,8 +526,8 @@ static void gen_record(gen *g, const idl_decl *d) {
                 if (f->type != NULL)
                     idl_emit_line(
                         h, "    %s;",
-                        cdecl_of(g, ctype(g, f->type, A("%s_%s", b,
-                                                         f->name.text)),
+                        cdecl_of(g,
+                                 ctype(g, f->type, A("%s_%s", b, f->name.text)),
                                  f->name.text));
             idl_emit_line(h, "} u;");
         }
@@ -548,8 +551,9 @@ static void gen_union_tags(gen *g, const idl_decl *d) {
     idl_emit_line(h, "/* The arms of union %s; the tag is the arm's index. */",
                   d->qname);
     if (d->fields.first == NULL) {
-        idl_emit_line(h, "typedef int %s_tag_t; /* no arms: no value "
-                         "decodes */",
+        idl_emit_line(h,
+                      "typedef int %s_tag_t; /* no arms: no value "
+                      "decodes */",
                       b);
         idl_emit_blank(h);
         return;
@@ -653,8 +657,7 @@ static const char *gen_node(gen *g, const idl_type *t, const char *npath,
     if (strlen(name) + 35 <= 79)
         idl_emit_line(&g->c, "static const erg_codec_type_t %s = {", name);
     else
-        idl_emit_line(&g->c, "static const erg_codec_type_t\n    %s = {",
-                      name);
+        idl_emit_line(&g->c, "static const erg_codec_type_t\n    %s = {", name);
     wline(&g->c, "    %s, %s, %s, UINT64_C(%" PRIu64 "), %s, %s, %s};", kind,
           size, align, bound, elem, key, desc);
     /* The codec holds every list and map as erg_codec_list_t, and lays a
@@ -663,8 +666,7 @@ static const char *gen_node(gen *g, const idl_type *t, const char *npath,
         idl_emit_line(&g->c, "ERG_CODEC_ASSERT_LIST(%s_t);", tpath);
     if (t->kind == IDL_TY_MAP)
         wline(&g->c, "ERG_CODEC_ASSERT_ENTRY(%s_entry_t, %s, %s);", tpath,
-              ctype(g, t->key, tpath),
-              ctype(g, t->elem, A("%s_value", tpath)));
+              ctype(g, t->key, tpath), ctype(g, t->elem, A("%s_value", tpath)));
     return name;
 }
 
@@ -701,8 +703,9 @@ static void gen_enum_desc(gen *g, const idl_decl *d) {
         /* The codec compares members as 64-bit patterns, sign-extended. */
         idl_emit_line(c, "static const uint64_t %s_bits[%zu] = {", b, n);
         for (const idl_member *m = d->members.first; m != NULL; m = m->next) {
-            uint64_t bits = m->value->negative ? (uint64_t)0 - m->value->magnitude
-                                               : m->value->magnitude;
+            uint64_t bits = m->value->negative
+                                ? (uint64_t)0 - m->value->magnitude
+                                : m->value->magnitude;
             idl_emit_line(c, "    UINT64_C(0x%" PRIx64 "),", bits);
         }
         idl_emit_line(c, "};");
@@ -752,18 +755,19 @@ static void gen_record_desc(gen *g, const idl_decl *d) {
                                       A("%s_%s", b, f->name.text))
                            : NULL;
     if (n > 0) {
-        idl_emit_line(c, "static const erg_codec_field_t %s_fields[%zu] = {",
-                      b, n);
+        idl_emit_line(c, "static const erg_codec_field_t %s_fields[%zu] = {", b,
+                      n);
         i = 0;
-        for (const idl_field *f = d->fields.first; f != NULL; f = f->next, i++) {
+        for (const idl_field *f = d->fields.first; f != NULL;
+             f = f->next, i++) {
             if (d->kind == IDL_D_UNION && f->type == NULL)
                 idl_emit_line(c, "    {\"%s\", 0, NULL},", f->name.text);
             else if (d->kind == IDL_D_UNION)
-                wline(c, "    {\"%s\", offsetof(%s, u), &%s},",
-                              f->name.text, d->c_name, nodes[i]);
+                wline(c, "    {\"%s\", offsetof(%s, u), &%s},", f->name.text,
+                      d->c_name, nodes[i]);
             else
-                wline(c, "    {\"%s\", offsetof(%s, %s), &%s},",
-                              f->name.text, d->c_name, f->name.text, nodes[i]);
+                wline(c, "    {\"%s\", offsetof(%s, %s), &%s},", f->name.text,
+                      d->c_name, f->name.text, nodes[i]);
         }
         idl_emit_line(c, "};");
     }
@@ -773,9 +777,9 @@ static void gen_record_desc(gen *g, const idl_decl *d) {
     idl_emit_line(c, "    .magic = ERG_CODEC_MAGIC,");
     idl_emit_line(c, "    .abi = ERG_IDL_ABI,");
     idl_emit_line(c, "    .kind = ERG_CODEC_%s,",
-                  is_msg(d)                  ? "MESSAGE"
-                  : d->kind == IDL_D_UNION   ? "UNION"
-                                             : "STRUCT");
+                  is_msg(d)                ? "MESSAGE"
+                  : d->kind == IDL_D_UNION ? "UNION"
+                                           : "STRUCT");
     idl_emit_line(c, "    .name = \"%s\",", d->qname);
     idl_emit_line(c, "    .c_name = \"%s\",", d->c_name);
     if (is_msg(d))
@@ -796,8 +800,9 @@ static void gen_record_desc(gen *g, const idl_decl *d) {
         idl_emit_line(c, "    .tag_offset = offsetof(%s, tag),", d->c_name);
     idl_emit_line(c, "};");
     if (d->kind == IDL_D_UNION)
-        wline(c, "_Static_assert(sizeof(%s_tag_t) == sizeof(int), "
-                 "\"union tags are read as int\");",
+        wline(c,
+              "_Static_assert(sizeof(%s_tag_t) == sizeof(int), "
+              "\"union tags are read as int\");",
               b);
     idl_emit_blank(c);
 }
@@ -806,8 +811,9 @@ static void gen_wrappers(gen *g, const idl_decl *d) {
     idl_emit *c = &g->c;
     const char *b = base_of(g, d), *t = d->c_name;
     idl_emit_line(c, "/* %s v%u */", d->qname, d->version);
-    wline(c, "erg_err_t %s_encode(const %s *msg, uint8_t *buf, size_t cap, "
-             "size_t *len) {",
+    wline(c,
+          "erg_err_t %s_encode(const %s *msg, uint8_t *buf, size_t cap, "
+          "size_t *len) {",
           b, t);
     wline(c, "    return erg_codec_encode(&%s_desc, msg, buf, cap, len);", b);
     idl_emit_line(c, "}");
@@ -873,8 +879,8 @@ static void flow(conv_ctx *cc, lval dst, lval src, int mode) {
         if (src.type->kind == IDL_TY_LIST || src.type->kind == IDL_TY_MAP ||
             src.type->kind == IDL_TY_OPTIONAL)
             /* Each field has its own list typedef: same layout, other name. */
-            idl_emit_line(c, "memcpy(&%s, &%s, sizeof %s);", dst.expr,
-                          src.expr, dst.expr);
+            idl_emit_line(c, "memcpy(&%s, &%s, sizeof %s);", dst.expr, src.expr,
+                          dst.expr);
         else
             idl_emit_line(c, "%s = %s;", dst.expr, src.expr);
         return;
@@ -957,8 +963,7 @@ static void value(conv_ctx *cc, lval dst, const idl_expr *e, int mode) {
     idl_emit *c = &g->c;
     const idl_type *t = dst.type;
     if (e->kind == IDL_EX_CALL) {
-        value(cc, dst, e->arg,
-              strcmp(e->name.text, "saturate") == 0 ? 1 : 2);
+        value(cc, dst, e->arg, strcmp(e->name.text, "saturate") == 0 ? 1 : 2);
         return;
     }
     /* A bare name is a member or arm of the expected type first, then a
@@ -976,8 +981,8 @@ static void value(conv_ctx *cc, lval dst, const idl_expr *e, int mode) {
             if (is_type_decl(inner, IDL_D_UNION))
                 constant = field_named(inner->decl, name, NULL) != NULL;
         } else {
-            const char *first = idl_arena_strndup(g->ctx->arena, name,
-                                                  strcspn(name, "."));
+            const char *first =
+                idl_arena_strndup(g->ctx->arena, name, strcspn(name, "."));
             constant = field_named(cc->src, first, NULL) == NULL;
         }
         if (!constant) {
@@ -1071,8 +1076,7 @@ static void gen_converter(gen *g, idl_decl *conv) {
         idl_field *from = field_named(src, f->name.text, &j);
         if (from != NULL) {
             lval sl = {A("in->%s", from->name.text),
-                       A("%s.fields[%u].type", desc_of(g, src), j),
-                       from->type};
+                       A("%s.fields[%u].type", desc_of(g, src), j), from->type};
             flow(&cc, dl, sl, 0);
         }
         /* Otherwise the default is already in `out` from the initializer. */
@@ -1084,9 +1088,10 @@ static void gen_converter(gen *g, idl_decl *conv) {
                   conv->kind == IDL_D_UPGRADE ? "upgrade" : "downgrade",
                   src->qname, src->version, dst->version,
                   conv->has_body ? "" : ", derived");
-    wline(c, "static erg_err_t %s_any(const void *in_, void **result) "
-                     "{",
-                  fn);
+    wline(c,
+          "static erg_err_t %s_any(const void *in_, void **result) "
+          "{",
+          fn);
     idl_emit_line(c, "    const %s *in = in_;", src->c_name);
     idl_emit_line(c, "    %s out = %s_INIT;", dst->c_name,
                   upper(g, base_of(g, dst)));
@@ -1104,7 +1109,7 @@ static void gen_converter(gen *g, idl_decl *conv) {
     idl_emit_line(c, "    return rv;");
     idl_emit_line(c, "}");
     wline(c, "erg_err_t %s(const %s *in, %s **out) {", fn, src->c_name,
-                  dst->c_name);
+          dst->c_name);
     idl_emit_line(c, "    void *value = NULL;");
     idl_emit_line(c, "    erg_err_t rv = %s_any(in, &value);", fn);
     idl_emit_line(c, "    *out = value;");
@@ -1142,8 +1147,8 @@ static const char *rel_of(idl_ctx *ctx, const idl_file *f) {
         if (root == NULL)
             continue;
         size_t n = strlen(root);
-        bool inside = strncmp(f->real_path, root, n) == 0 &&
-                      f->real_path[n] == '/';
+        bool inside =
+            strncmp(f->real_path, root, n) == 0 && f->real_path[n] == '/';
         free(root);
         if (inside)
             return f->real_path + n + 1;
@@ -1196,7 +1201,8 @@ static const char *handler_of(gen *g, const idl_decl *a,
 static void gen_actor_header(gen *g, const idl_decl *a) {
     idl_emit *h = &g->h;
     const char *p = base_of(g, a);
-    idl_emit_line(h, "/* actor %s: one handler per accepted message,", a->qname);
+    idl_emit_line(h, "/* actor %s: one handler per accepted message,",
+                  a->qname);
     idl_emit_line(h, " * called with the newest version the actor accepts "
                      "(older ones are");
     idl_emit_line(h, " * upgraded first). */");
@@ -1208,13 +1214,15 @@ static void gen_actor_header(gen *g, const idl_decl *a) {
         const idl_decl *m = newest_decl(it);
         const char *snake = handler_of(g, a, it);
         if (it->verb == IDL_ACT_CALL)
-            wline(h, "typedef erg_err_t %s_%s_fn(void *state, const %s "
-                             "*msg, %s *reply);",
-                          p, snake, m->c_name, it->resp_version.decl->c_name);
+            wline(h,
+                  "typedef erg_err_t %s_%s_fn(void *state, const %s "
+                  "*msg, %s *reply);",
+                  p, snake, m->c_name, it->resp_version.decl->c_name);
         else
-            wline(h, "typedef erg_err_t %s_%s_fn(void *state, const %s "
-                             "*msg);",
-                          p, snake, m->c_name);
+            wline(h,
+                  "typedef erg_err_t %s_%s_fn(void *state, const %s "
+                  "*msg);",
+                  p, snake, m->c_name);
     }
     idl_emit_line(h, "typedef struct %s_actor_s {", p);
     for (const idl_actor_item *it = a->items.first; it; it = it->next)
@@ -1229,12 +1237,14 @@ static void gen_actor_header(gen *g, const idl_decl *a) {
     idl_emit_line(h, "/* Runs the handler for a decoded message; "
                      "ERG_ENOTACCEPTED for one");
     idl_emit_line(h, " * the actor does not take. */");
-    wline(h, "static inline erg_err_t %s_handle(const %s *handlers, "
-             "void *state, uint64_t wire_id, uint32_t version, "
-             "const void *msg, void *reply) {",
+    wline(h,
+          "static inline erg_err_t %s_handle(const %s *handlers, "
+          "void *state, uint64_t wire_id, uint32_t version, "
+          "const void *msg, void *reply) {",
           p, a->c_name);
-    wline(h, "    return erg_codec_dispatch(&%s_dispatch, handlers, wire_id, "
-             "version, state, msg, reply);",
+    wline(h,
+          "    return erg_codec_dispatch(&%s_dispatch, handlers, wire_id, "
+          "version, state, msg, reply);",
           p);
     idl_emit_line(h, "}");
     /* Typed send helpers: one per version the actor takes or publishes
@@ -1247,25 +1257,28 @@ static void gen_actor_header(gen *g, const idl_decl *a) {
             const char *snake = idl_snake(g->ctx, m->name.text);
             if (it->verb == IDL_ACT_CALL) {
                 const idl_decl *resp = it->resp_version.decl;
-                wline(h, "static inline erg_err_t %s_call_%s_v%u(const "
-                         "erg_codec_sender_t *to, const %s *msg, %s **reply) {",
+                wline(h,
+                      "static inline erg_err_t %s_call_%s_v%u(const "
+                      "erg_codec_sender_t *to, const %s *msg, %s **reply) {",
                       p, snake, m->version, m->c_name, resp->c_name);
                 idl_emit_line(h, "    void *r = NULL;");
-                wline(h, "    erg_err_t rv = to->call(to->ctx, &%s, "
-                                 "msg, 0, &%s, &r);",
-                              desc_of(g, m), desc_of(g, resp));
+                wline(h,
+                      "    erg_err_t rv = to->call(to->ctx, &%s, "
+                      "msg, 0, &%s, &r);",
+                      desc_of(g, m), desc_of(g, resp));
                 idl_emit_line(h, "    *reply = r;");
                 idl_emit_line(h, "    return rv;");
                 idl_emit_line(h, "}");
             } else {
                 const char *verb =
                     it->verb == IDL_ACT_CAST ? "cast" : "publish";
-                wline(h, "static inline erg_err_t %s_%s_%s_v%u(const "
-                         "erg_codec_sender_t *to, const %s *msg) {",
+                wline(h,
+                      "static inline erg_err_t %s_%s_%s_v%u(const "
+                      "erg_codec_sender_t *to, const %s *msg) {",
                       p, verb, snake, m->version, m->c_name);
                 wline(h, "    return to->cast(to->ctx, &%s, msg, %s);",
-                              desc_of(g, m),
-                              it->important ? "ERG_CODEC_IMPORTANT" : "0");
+                      desc_of(g, m),
+                      it->important ? "ERG_CODEC_IMPORTANT" : "0");
                 idl_emit_line(h, "}");
             }
         }
@@ -1286,8 +1299,9 @@ static void gen_actor_source(gen *g, const idl_decl *a) {
             rows++;
             const idl_decl *v = r->decl;
             const char *reply = it->verb == IDL_ACT_CALL ? ", reply" : "";
-            wline(c, "static erg_err_t %s_%s_v%u_shim(const void *handlers, "
-                     "void *state, const void *msg, void *reply) {",
+            wline(c,
+                  "static erg_err_t %s_%s_v%u_shim(const void *handlers, "
+                  "void *state, const void *msg, void *reply) {",
                   p, snake, v->version);
             idl_emit_line(c, "    const %s *h = handlers;", a->c_name);
             if (it->verb != IDL_ACT_CALL)
@@ -1299,8 +1313,9 @@ static void gen_actor_source(gen *g, const idl_decl *a) {
                               reply);
             } else {
                 idl_emit_line(c, "    void *up = NULL;");
-                wline(c, "    erg_err_t rv = erg_codec_convert(&%s_registry, "
-                         "&%s, &%s, msg, &up);",
+                wline(c,
+                      "    erg_err_t rv = erg_codec_convert(&%s_registry, "
+                      "&%s, &%s, msg, &up);",
                       file_id(g, v->file), desc_of(g, v), desc_of(g, m));
                 idl_emit_line(c, "    if (rv != ERG_OK)");
                 idl_emit_line(c, "        return rv;");
@@ -1312,30 +1327,29 @@ static void gen_actor_source(gen *g, const idl_decl *a) {
         }
     }
     if (rows > 0) {
-        idl_emit_line(c, "static const erg_codec_dispatch_t %s_rows[%zu] = {", p,
-                      rows);
+        idl_emit_line(c, "static const erg_codec_dispatch_t %s_rows[%zu] = {",
+                      p, rows);
         for (const idl_actor_item *it = a->items.first; it; it = it->next) {
             if (!accepts(it))
                 continue;
             const char *snake = handler_of(g, a, it);
             for (const idl_version_ref *r = it->versions.first; r; r = r->next)
-                wline(
-                    c, "    {&%s, %s, %s, %s, %s_%s_v%u_shim},",
-                    desc_of(g, r->decl),
-                    it->verb == IDL_ACT_CALL   ? "ERG_CODEC_CALL"
-                    : it->verb == IDL_ACT_CAST ? "ERG_CODEC_CAST"
-                                               : "ERG_CODEC_SUBSCRIBE",
-                    it->important ? "true" : "false",
-                    it->verb == IDL_ACT_CALL
-                        ? A("&%s", desc_of(g, it->resp_version.decl))
-                        : "NULL",
-                    p, snake, r->decl->version);
+                wline(c, "    {&%s, %s, %s, %s, %s_%s_v%u_shim},",
+                      desc_of(g, r->decl),
+                      it->verb == IDL_ACT_CALL   ? "ERG_CODEC_CALL"
+                      : it->verb == IDL_ACT_CAST ? "ERG_CODEC_CAST"
+                                                 : "ERG_CODEC_SUBSCRIBE",
+                      it->important ? "true" : "false",
+                      it->verb == IDL_ACT_CALL
+                          ? A("&%s", desc_of(g, it->resp_version.decl))
+                          : "NULL",
+                      p, snake, r->decl->version);
         }
         idl_emit_line(c, "};");
     }
     idl_emit_line(c, "const erg_codec_actor_t %s_dispatch = {", p);
     wline(c, "    ERG_CODEC_MAGIC, \"%s\", %s, %zu};", a->qname,
-                  rows ? A("%s_rows", p) : "NULL", rows);
+          rows ? A("%s_rows", p) : "NULL", rows);
     idl_emit_blank(c);
 }
 
@@ -1393,8 +1407,8 @@ void idl_schema_fingerprint(idl_ctx *ctx, const idl_file *f, uint8_t out[32]) {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
         abort();
-    static const uint8_t head[] = {'e', 'r', 'g', '-', 's', 'c', 'h', 'e',
-                                   'm', 'a', 0x01};
+    static const uint8_t head[] = {'e', 'r', 'g', '-', 's', 'c',
+                                   'h', 'e', 'm', 'a', 0x01};
     EVP_DigestUpdate(md, head, sizeof head);
     for (size_t i = 0; i < k; i++) {
         uint8_t len[8];
@@ -1449,8 +1463,8 @@ static void gen_header(gen *g) {
                           stem_of(g, rel_of(g->ctx, im->file)));
     idl_emit_blank(h);
     idl_emit_line(h, "#if ERG_IDL_ABI != %d", IDL_GEN_ABI);
-    idl_emit_line(h, "#error \"regenerate %s.h with an idlc matching this erg\"",
-                  g->rel);
+    idl_emit_line(
+        h, "#error \"regenerate %s.h with an idlc matching this erg\"", g->rel);
     idl_emit_line(h, "#endif");
     idl_emit_blank(h);
     idl_emit_line(h, "#ifdef __cplusplus");
@@ -1471,8 +1485,8 @@ static void gen_header(gen *g) {
                 idl_emit_line(h, "typedef struct %s_s %s;", base_of(g, d),
                               d->c_name);
             else
-                idl_emit_line(h, "typedef struct %s_s\n    %s;",
-                              base_of(g, d), d->c_name);
+                idl_emit_line(h, "typedef struct %s_s\n    %s;", base_of(g, d),
+                              d->c_name);
             fwd = true;
         }
     if (fwd)
@@ -1527,16 +1541,19 @@ static void gen_header(gen *g) {
             continue;
         const char *b = base_of(g, d);
         idl_emit_line(h, "/* %s v%u */", d->qname, d->version);
-        wline(h, "erg_err_t %s_encode(const %s *msg, uint8_t *buf, "
-                         "size_t cap, size_t *len);",
-                      b, d->c_name);
-        wline(h, "erg_err_t %s_decode(const uint8_t *buf, size_t len, "
-                         "%s **out);",
-                      b, d->c_name);
+        wline(h,
+              "erg_err_t %s_encode(const %s *msg, uint8_t *buf, "
+              "size_t cap, size_t *len);",
+              b, d->c_name);
+        wline(h,
+              "erg_err_t %s_decode(const uint8_t *buf, size_t len, "
+              "%s **out);",
+              b, d->c_name);
         wline(h, "void %s_free(%s *msg);", b, d->c_name);
-        wline(h, "erg_err_t %s_encoded_size(const %s *msg, size_t "
-                         "*size);",
-                      b, d->c_name);
+        wline(h,
+              "erg_err_t %s_encoded_size(const %s *msg, size_t "
+              "*size);",
+              b, d->c_name);
         idl_emit_blank(h);
     }
 
@@ -1544,9 +1561,8 @@ static void gen_header(gen *g) {
     for (idl_decl *d = f->decls.first; d; d = d->next)
         if ((d->kind == IDL_D_UPGRADE || d->kind == IDL_D_DOWNGRADE) &&
             d->target && d->target_to)
-            wline(h, "erg_err_t %s(const %s *in, %s **out);",
-                          conv_fn(g, d), d->target->c_name,
-                          d->target_to->c_name);
+            wline(h, "erg_err_t %s(const %s *in, %s **out);", conv_fn(g, d),
+                  d->target->c_name, d->target_to->c_name);
     idl_emit_blank(h);
 
     section(h, "Actor dispatch tables");
@@ -1600,8 +1616,9 @@ static void gen_source(gen *g) {
     }
     /* The registry: the runtime chains these edges (v1 -> v2 -> v3). */
     if (ntypes > 0) {
-        idl_emit_line(c, "static const erg_codec_desc_t *const %s_types[%zu] = "
-                         "{",
+        idl_emit_line(c,
+                      "static const erg_codec_desc_t *const %s_types[%zu] = "
+                      "{",
                       g->fid, ntypes);
         for (idl_decl *d = f->decls.first; d; d = d->next)
             if (is_msg(d))
@@ -1614,9 +1631,8 @@ static void gen_source(gen *g) {
         for (idl_decl *d = f->decls.first; d; d = d->next)
             if ((d->kind == IDL_D_UPGRADE || d->kind == IDL_D_DOWNGRADE) &&
                 d->target && d->target_to)
-                wline(c, "    {&%s, &%s, %s_any},",
-                              desc_of(g, d->target), desc_of(g, d->target_to),
-                              conv_fn(g, d));
+                wline(c, "    {&%s, &%s, %s_any},", desc_of(g, d->target),
+                      desc_of(g, d->target_to), conv_fn(g, d));
         idl_emit_line(c, "};");
     }
     idl_emit_line(c, "const erg_codec_registry_t %s_registry = {", g->fid);

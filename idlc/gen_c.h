@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* gen_c.h: C generation from checked schemas (layout in docs/generated-c.md). */
+/* gen_c.h: C generation from checked schemas (layout in docs/generated-c.md).
+ */
 #ifndef IDLC_GEN_C_H
 #define IDLC_GEN_C_H
 

@@ -31,22 +31,23 @@ static void report(const char *shape, const char *op, const char *impl,
 
 /* Runs body `n` times per round and reports the best of a few rounds:
  * the machine's noise is ±20-30 %, the minimum is the stable figure. */
-#define MEASURE(shape, op, impl, n, bytes, body)                               \
-    do {                                                                       \
-        double best = 1e30;                                                    \
-        for (int round = 0; round < 5; round++) {                              \
-            double t0 = now_s();                                               \
-            for (long i = 0; i < (n); i++) {                                   \
-                body;                                                          \
-            }                                                                  \
-            double t = now_s() - t0;                                           \
-            if (t < best)                                                      \
-                best = t;                                                      \
-        }                                                                      \
-        report(shape, op, impl, best, (n), (bytes));                           \
+#define MEASURE(shape, op, impl, n, bytes, body)     \
+    do {                                             \
+        double best = 1e30;                          \
+        for (int round = 0; round < 5; round++) {    \
+            double t0 = now_s();                     \
+            for (long i = 0; i < (n); i++) {         \
+                body;                                \
+            }                                        \
+            double t = now_s() - t0;                 \
+            if (t < best)                            \
+                best = t;                            \
+        }                                            \
+        report(shape, op, impl, best, (n), (bytes)); \
     } while (0)
 
-/* ---- the values, the same for both ------------------------------------------ */
+/* ---- the values, the same for both ------------------------------------------
+ */
 
 static char skus[LINES][16];
 static char keys[ATTRS][12];
@@ -67,7 +68,8 @@ static void fill_text(void) {
         sample_values[i] = (i * 2654435761u) % 2000000 - 1000000;
 }
 
-/* ---- erg ------------------------------------------------------------------------ */
+/* ---- erg
+ * ------------------------------------------------------------------------ */
 
 static bench_codec_line_t erg_lines[LINES];
 static bench_codec_large_v1_attrs_entry_t erg_attrs[ATTRS];
@@ -100,7 +102,8 @@ static void erg_values(bench_codec_small_v1_t *s, bench_codec_large_v1_t *l) {
     };
 }
 
-/* ---- protobuf-c ------------------------------------------------------------------- */
+/* ---- protobuf-c
+ * ------------------------------------------------------------------- */
 
 static Line pb_line_store[LINES];
 static Point pb_points[LINES];
@@ -166,9 +169,8 @@ int main(void) {
         bench_codec_small_v1_encode(&es, buf, sizeof buf, &len);
         sink += len;
     });
-    MEASURE("small", "encode", "protobuf-c", small_n, pb_small, {
-        sink += small__pack(&ps, buf);
-    });
+    MEASURE("small", "encode", "protobuf-c", small_n, pb_small,
+            { sink += small__pack(&ps, buf); });
     bench_codec_small_v1_encode(&es, buf, sizeof buf, &len);
     MEASURE("small", "decode", "erg", small_n, erg_small, {
         bench_codec_small_v1_t *d = NULL;
@@ -203,9 +205,8 @@ int main(void) {
         bench_codec_large_v1_encode(&el, buf, sizeof buf, &len);
         sink += len;
     });
-    MEASURE("large", "encode", "protobuf-c", large_n, pb_large, {
-        sink += large__pack(&pl, buf);
-    });
+    MEASURE("large", "encode", "protobuf-c", large_n, pb_large,
+            { sink += large__pack(&pl, buf); });
     bench_codec_large_v1_encode(&el, buf, sizeof buf, &len);
     MEASURE("large", "decode", "erg", large_n, erg_large, {
         bench_codec_large_v1_t *d = NULL;

@@ -12,8 +12,8 @@
 #include "samples.h"
 #include "values.h"
 
-static void test_charge_request_v1_to_v2_to_v1_keeps_common_fields(
-    void **state) {
+static void
+test_charge_request_v1_to_v2_to_v1_keeps_common_fields(void **state) {
     (void)state;
     shop_payment_charge_request_v1_t v1 = {.order_id = 77, .amount = -250};
     shop_payment_charge_request_v2_t *v2 = NULL;
@@ -107,10 +107,11 @@ static void test_failing_checked_refuses_with_version_error(void **state) {
 static void test_registry_chains_conversions(void **state) {
     (void)state;
     const erg_codec_registry_t *reg = &kitchen_sink_registry;
-    assert_ptr_equal(erg_codec_registry_find(reg, KITCHEN_SINK_EVERYTHING_WIRE_ID,
-                                             3),
-                     &kitchen_sink_everything_v3_desc);
-    assert_null(erg_codec_registry_find(reg, KITCHEN_SINK_EVERYTHING_WIRE_ID, 9));
+    assert_ptr_equal(
+        erg_codec_registry_find(reg, KITCHEN_SINK_EVERYTHING_WIRE_ID, 3),
+        &kitchen_sink_everything_v3_desc);
+    assert_null(
+        erg_codec_registry_find(reg, KITCHEN_SINK_EVERYTHING_WIRE_ID, 9));
     tv_rng r = {11};
     tv_arena a = {0};
     kitchen_sink_everything_v2_t v2;
@@ -169,8 +170,7 @@ static void test_converter_out_of_memory_leaks_nothing(void **state) {
     }
 }
 
-static void test_copy_is_one_detached_block_equal_to_the_source(
-    void **state) {
+static void test_copy_is_one_detached_block_equal_to_the_source(void **state) {
     (void)state;
     tv_rng r = {0xc0b1e};
     static uint8_t a_buf[1 << 16], b_buf[1 << 16];
@@ -200,7 +200,8 @@ static void test_copy_is_one_detached_block_equal_to_the_source(
     assert_null(copy);
 }
 
-/* ---- dispatch ----------------------------------------------------------------- */
+/* ---- dispatch
+ * ----------------------------------------------------------------- */
 
 typedef struct service_state {
     int charges;
@@ -209,7 +210,8 @@ typedef struct service_state {
     int refunds;
 } service_state;
 
-static erg_err_t on_charge(void *state, const shop_payment_charge_request_v2_t *m,
+static erg_err_t on_charge(void *state,
+                           const shop_payment_charge_request_v2_t *m,
                            shop_payment_charge_response_v1_t *reply) {
     service_state *s = state;
     s->charges++;
@@ -228,8 +230,8 @@ static erg_err_t on_refund(void *state,
     return ERG_OK;
 }
 
-static void test_dispatch_upgrades_older_versions_before_the_handler(
-    void **state) {
+static void
+test_dispatch_upgrades_older_versions_before_the_handler(void **state) {
     (void)state;
     const shop_payment_payment_service_actor_t handlers = {
         .charge_request = on_charge, .refund_request = on_refund};
@@ -260,10 +262,10 @@ static void test_dispatch_upgrades_older_versions_before_the_handler(
     ERG_FAIL(shop_payment_payment_service_handle(
                  &handlers, &s, SHOP_PAYMENT_CHARGED_WIRE_ID, 1, &ev, NULL),
              ERG_ENOTACCEPTED);
-    ERG_FAIL(shop_payment_payment_service_handle(
-                 &handlers, &s, SHOP_PAYMENT_CHARGE_REQUEST_WIRE_ID, 3, &v2,
-                 &reply),
-             ERG_ENOTACCEPTED);
+    ERG_FAIL(
+        shop_payment_payment_service_handle(
+            &handlers, &s, SHOP_PAYMENT_CHARGE_REQUEST_WIRE_ID, 3, &v2, &reply),
+        ERG_ENOTACCEPTED);
     /* A handler left NULL is not accepted either. */
     const shop_payment_payment_service_actor_t partial = {.charge_request =
                                                               on_charge};
@@ -271,9 +273,9 @@ static void test_dispatch_upgrades_older_versions_before_the_handler(
                  &partial, &s, SHOP_PAYMENT_REFUND_REQUEST_WIRE_ID, 1, &refund,
                  NULL),
              ERG_ENOTACCEPTED);
-    const erg_codec_dispatch_t *row = erg_codec_dispatch_find(
-        &shop_payment_payment_service_dispatch,
-        SHOP_PAYMENT_REFUND_REQUEST_WIRE_ID, 1);
+    const erg_codec_dispatch_t *row =
+        erg_codec_dispatch_find(&shop_payment_payment_service_dispatch,
+                                SHOP_PAYMENT_REFUND_REQUEST_WIRE_ID, 1);
     assert_non_null(row);
     assert_int_equal(row->verb, ERG_CODEC_CAST);
     assert_true(row->important);
@@ -317,8 +319,8 @@ static void test_send_helpers_pass_descriptor_and_default_flags(void **state) {
     assert_int_equal(rec.flags, ERG_CODEC_IMPORTANT);
     shop_payment_charge_request_v1_t v1 = {1, 2};
     shop_payment_charge_response_v1_t *reply = NULL;
-    ERG_PASS(shop_payment_payment_service_call_charge_request_v1(&to, &v1,
-                                                                 &reply));
+    ERG_PASS(
+        shop_payment_payment_service_call_charge_request_v1(&to, &v1, &reply));
     assert_ptr_equal(rec.desc, &shop_payment_charge_request_v1_desc);
     assert_int_equal(rec.flags, 0);
     assert_string_equal(reply->transaction_id.ptr, "done");
@@ -365,8 +367,9 @@ static void test_assign_saturates_and_checks_numbers(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, erg_test_setup_alloc,       \
-                                              erg_test_teardown_alloc)
+#define T(fn)                                                 \
+    cmocka_unit_test_setup_teardown(fn, erg_test_setup_alloc, \
+                                    erg_test_teardown_alloc)
         T(test_charge_request_v1_to_v2_to_v1_keeps_common_fields),
         T(test_everything_v1_to_v2_widens_and_builds_literals),
         T(test_failing_checked_refuses_with_version_error),

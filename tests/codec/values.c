@@ -43,9 +43,9 @@ static erg_str_t rand_text(tv_rng *r, tv_arena *a, size_t max_bytes) {
     size_t want = below(r, max_bytes + 1);
     char *s = tv_alloc(a, want + 1);
     size_t n = 0;
-    static const char *const pieces[] = {"a", "Z", "0", " ", "\xc3\xa9",
-                                         "\xe2\x82\xac", "\xf0\x9f\x98\x80",
-                                         "~", "\n"};
+    static const char *const pieces[] = {
+        "a", "Z", "0", " ", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+        "~", "\n"};
     while (n < want) {
         const char *p = pieces[below(r, sizeof pieces / sizeof *pieces)];
         size_t len = strlen(p);
@@ -157,9 +157,10 @@ static void rand_type(tv_rng *r, tv_arena *a, const erg_codec_type_t *t,
     }
     case ERG_CODEC_REF:
     case ERG_CODEC_ALIAS: {
-        erg_wire_ref_t ref = {rand_text(r, a, 16), (uint32_t)tv_next(r),
-                              {(uint32_t)tv_next(r), (uint32_t)tv_next(r),
-                               (uint32_t)tv_next(r)}};
+        erg_wire_ref_t ref = {
+            rand_text(r, a, 16),
+            (uint32_t)tv_next(r),
+            {(uint32_t)tv_next(r), (uint32_t)tv_next(r), (uint32_t)tv_next(r)}};
         memcpy(dst, &ref, sizeof ref);
         return;
     }
@@ -181,8 +182,8 @@ static void rand_type(tv_rng *r, tv_arena *a, const erg_codec_type_t *t,
         erg_codec_list_t l = {NULL, below(r, cap_count(t, width, depth) + 1)};
         l.ptr = tv_alloc(a, l.len * t->elem->size);
         for (size_t i = 0; i < l.len; i++)
-            rand_type(r, a, t->elem, (char *)l.ptr + i * t->elem->size,
-                      width, depth - 1);
+            rand_type(r, a, t->elem, (char *)l.ptr + i * t->elem->size, width,
+                      depth - 1);
         memcpy(dst, &l, sizeof l);
         return;
     }
@@ -206,8 +207,8 @@ static void rand_type(tv_rng *r, tv_arena *a, const erg_codec_type_t *t,
     }
 }
 
-void tv_random(tv_rng *r, tv_arena *a, const erg_codec_desc_t *desc,
-               void *dst, int width, int depth) {
+void tv_random(tv_rng *r, tv_arena *a, const erg_codec_desc_t *desc, void *dst,
+               int width, int depth) {
     memset(dst, 0, desc->size);
     rand_desc(r, a, desc, dst, width, depth + 1);
 }

@@ -33,7 +33,7 @@ uint64_t tv_next(tv_rng *r);
  * optionals present or not, any union arm. Recursion is cut at `depth`
  * levels. Memory comes from `a`.
  */
-void tv_random(tv_rng *r, tv_arena *a, const erg_codec_desc_t *desc,
-               void *dst, int width, int depth);
+void tv_random(tv_rng *r, tv_arena *a, const erg_codec_desc_t *desc, void *dst,
+               int width, int depth);
 
 #endif /* ERG_TESTS_CODEC_VALUES_H */

@@ -14,7 +14,7 @@
 
 /* Every described type of the two schema sets (samples.c). */
 #define all_descs tv_descs
-#define NDESCS tv_ndescs
+#define NDESCS    tv_ndescs
 
 /* Encodes v, decodes it, encodes the result again: equal bytes show the
  * decoded value holds everything the first one did. Returns the size. */
@@ -48,7 +48,8 @@ static uint8_t *encode_new(const erg_codec_desc_t *d, const void *v,
     return buf;
 }
 
-/* ---- round trips ---------------------------------------------------------- */
+/* ---- round trips ----------------------------------------------------------
+ */
 
 static shop_payment_line_item_t items[2] = {
     {{"sku-1", 5}, 3},
@@ -173,8 +174,8 @@ static void test_message_header_carries_id_version_and_length(void **state) {
     shop_payment_refund_request_v1_t m = {ERG_STR("tx-1")};
     uint8_t buf[64];
     size_t len;
-    ERG_PASS(erg_codec_encode_msg(&shop_payment_refund_request_v1_desc, &m,
-                                  buf, sizeof buf, &len));
+    ERG_PASS(erg_codec_encode_msg(&shop_payment_refund_request_v1_desc, &m, buf,
+                                  sizeof buf, &len));
     assert_int_equal(len, ERG_CODEC_HEADER_SIZE + 5);
     erg_codec_header_t h;
     ERG_PASS(erg_codec_header_read(buf, len, &h));
@@ -199,7 +200,8 @@ static void test_message_header_carries_id_version_and_length(void **state) {
     ERG_FAIL(erg_codec_header_read(buf, 15, &h), ERG_ETRUNCATED);
 }
 
-/* ---- encode-side checks ----------------------------------------------------- */
+/* ---- encode-side checks -----------------------------------------------------
+ */
 
 static void test_encode_checks_bounds_utf8_tags_and_room(void **state) {
     (void)state;
@@ -221,9 +223,9 @@ static void test_encode_checks_bounds_utf8_tags_and_room(void **state) {
              ERG_ETOOBIG);
     shop_payment_method_t m = {0};
     m.tag = (shop_payment_method_tag_t)3;
-    ERG_FAIL(erg_codec_encode(&shop_payment_method_desc, &m, buf, sizeof buf,
-                              &len),
-             ERG_ETAG);
+    ERG_FAIL(
+        erg_codec_encode(&shop_payment_method_desc, &m, buf, sizeof buf, &len),
+        ERG_ETAG);
     shop_payment_charge_response_v1_t resp = {ERG_STR("t"), 9, 0};
     size_t size;
     ERG_FAIL(erg_codec_encoded_size(&shop_payment_charge_response_v1_desc,
@@ -234,7 +236,8 @@ static void test_encode_checks_bounds_utf8_tags_and_room(void **state) {
     ERG_FAIL(erg_codec_encode(&bogus, &li, buf, sizeof buf, &len), ERG_EINVAL);
 }
 
-/* ---- hostile bytes ---------------------------------------------------------- */
+/* ---- hostile bytes ----------------------------------------------------------
+ */
 
 static void expect_decode(const erg_codec_desc_t *d, const uint8_t *buf,
                           size_t len, erg_err_t want) {
@@ -310,8 +313,7 @@ static void test_hostile_lengths_bounds_and_utf8_are_refused(void **state) {
     memcpy(b2, buf, at);
     b2[at] = 0xe9; /* 1001 = 0x3e9 */
     b2[at + 1] = 0x07;
-    expect_decode(&shop_payment_charge_request_v2_desc, b2, big,
-                  ERG_EBOUNDS);
+    expect_decode(&shop_payment_charge_request_v2_desc, b2, big, ERG_EBOUNDS);
     /* A count claiming more elements than bytes remain. */
     b2[at] = 0xe8; /* 1000 */
     expect_decode(&shop_payment_charge_request_v2_desc, b2, at + 2 + 100,
@@ -409,9 +411,9 @@ static void test_decode_reports_out_of_memory(void **state) {
     uint8_t *buf = encode_new(&shop_payment_charge_request_v2_desc, &m, &len);
     erg_test_alloc_fail_after(1);
     void *out = (void *)1;
-    ERG_FAIL(erg_codec_decode(&shop_payment_charge_request_v2_desc, buf, len,
-                              &out),
-             ERG_ENOMEM);
+    ERG_FAIL(
+        erg_codec_decode(&shop_payment_charge_request_v2_desc, buf, len, &out),
+        ERG_ENOMEM);
     assert_null(out);
     erg_test_alloc_fail_after(0);
     free(buf);
@@ -419,8 +421,9 @@ static void test_decode_reports_out_of_memory(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, erg_test_setup_alloc,       \
-                                              erg_test_teardown_alloc)
+#define T(fn)                                                 \
+    cmocka_unit_test_setup_teardown(fn, erg_test_setup_alloc, \
+                                    erg_test_teardown_alloc)
         T(test_charge_request_round_trips_field_by_field),
         T(test_every_kitchen_type_round_trips),
         T(test_random_values_round_trip_with_seed),

@@ -17,8 +17,8 @@
 
 #include "idlc.h"
 
-#if !defined(IDLC_TESTS_DIR) || !defined(ERG_TEST_CC) ||                    \
-    !defined(ERG_RUNTIME_INCLUDE) || !defined(ERG_SCHEMAS_DIR) ||               \
+#if !defined(IDLC_TESTS_DIR) || !defined(ERG_TEST_CC) ||          \
+    !defined(ERG_RUNTIME_INCLUDE) || !defined(ERG_SCHEMAS_DIR) || \
     !defined(ERG_GENERATED_DIR)
 #error "the build must define the directories gen_test.c works on"
 #endif
@@ -145,8 +145,8 @@ static void test_gen_rewrites_only_files_that_changed(void **state) {
     free(out);
 }
 
-static void test_gen_paths_are_relative_to_the_root_however_spelled(
-    void **state) {
+static void
+test_gen_paths_are_relative_to_the_root_however_spelled(void **state) {
     (void)state;
     /* A root spelled with a trailing "/." and an absolute file name. */
     char *out = temp_dir();
@@ -206,7 +206,8 @@ static void test_gen_refuses_colliding_type_names(void **state) {
     free(dir);
 }
 
-/* ---- every valid schema compiles ------------------------------------------ */
+/* ---- every valid schema compiles ------------------------------------------
+ */
 
 typedef struct schema_set {
     char root[4096];
@@ -238,7 +239,8 @@ static void collect(schema_set *s, const char *dir, int depth) {
     closedir(d);
 }
 
-/* ---- generated/ holds the output for schemas/ ------------------------------- */
+/* ---- generated/ holds the output for schemas/ -------------------------------
+ */
 
 /* Compares every file under `want_dir` but README.md with the same path
  * under `got_dir`, both ways; returns the first difference or NULL. */
@@ -378,7 +380,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gen_shop_payment_header_matches_golden),
         cmocka_unit_test(test_gen_rewrites_only_files_that_changed),
-        cmocka_unit_test(test_gen_paths_are_relative_to_the_root_however_spelled),
+        cmocka_unit_test(
+            test_gen_paths_are_relative_to_the_root_however_spelled),
         cmocka_unit_test(test_gen_usage_errors_exit_2),
         cmocka_unit_test(test_gen_refuses_colliding_type_names),
         cmocka_unit_test(test_gen_output_compiles_for_every_valid_schema),

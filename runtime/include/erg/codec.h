@@ -71,7 +71,7 @@ typedef struct erg_wire_ref_s {
 } erg_wire_ref_t;
 
 /* Literal helpers for building values: ERG_STR("text"). */
-#define ERG_STR(lit) ((erg_str_t){(lit), sizeof(lit) - 1})
+#define ERG_STR(lit)    ((erg_str_t){(lit), sizeof(lit) - 1})
 #define ERG_BYTES(p, n) ((erg_bytes_t){(const uint8_t *)(p), (n)})
 
 /* ---- descriptors ------------------------------------------------------- */
@@ -120,13 +120,13 @@ typedef struct erg_codec_type_s erg_codec_type_t;
  * value's size and alignment.
  */
 struct erg_codec_type_s {
-    uint8_t kind;                  /* erg_codec_kind_t */
+    uint8_t kind; /* erg_codec_kind_t */
     uint32_t size;
     uint32_t align;
-    uint64_t bound;                /* string, bytes, list, map; 0: none */
-    const erg_codec_type_t *elem;  /* list element, map value, optional */
-    const erg_codec_type_t *key;   /* map key */
-    const erg_codec_desc_t *desc;  /* enum, struct, union */
+    uint64_t bound;               /* string, bytes, list, map; 0: none */
+    const erg_codec_type_t *elem; /* list element, map value, optional */
+    const erg_codec_type_t *key;  /* map key */
+    const erg_codec_desc_t *desc; /* enum, struct, union */
 };
 
 /* A struct or message field, or a union arm (type NULL: no payload). */
@@ -139,13 +139,13 @@ typedef struct erg_codec_field_s {
 /* Compile-time checks generated code makes of the layouts the codec
  * assumes: a list or map typedef is held as erg_codec_list_t, and a map
  * entry struct E { K key; V value; } places value by the C rules. */
-#define ERG_CODEC_ASSERT_LIST(T)                                               \
-    _Static_assert(sizeof(T) == sizeof(erg_codec_list_t) &&                    \
-                       _Alignof(T) == _Alignof(erg_codec_list_t),              \
+#define ERG_CODEC_ASSERT_LIST(T)                                  \
+    _Static_assert(sizeof(T) == sizeof(erg_codec_list_t) &&       \
+                       _Alignof(T) == _Alignof(erg_codec_list_t), \
                    #T " is held as erg_codec_list_t")
-#define ERG_CODEC_ASSERT_ENTRY(E, K, V)                                        \
-    _Static_assert(offsetof(E, value) == (sizeof(K) + _Alignof(V) - 1) /       \
-                                             _Alignof(V) * _Alignof(V),        \
+#define ERG_CODEC_ASSERT_ENTRY(E, K, V)                                  \
+    _Static_assert(offsetof(E, value) == (sizeof(K) + _Alignof(V) - 1) / \
+                                             _Alignof(V) * _Alignof(V),  \
                    #E " is laid out as the codec expects")
 
 /* Descriptor flags. */
@@ -156,25 +156,25 @@ typedef struct erg_codec_field_s {
  * code defines them const; the codec only reads them.
  */
 struct erg_codec_desc_s {
-    uint32_t magic;                 /* ERG_CODEC_MAGIC */
-    uint16_t abi;                   /* ERG_IDL_ABI */
-    uint8_t kind;                   /* ENUM, STRUCT, UNION or MESSAGE */
-    uint8_t flags;                  /* ERG_CODEC_F_* */
-    const char *name;               /* package.Name */
-    const char *c_name;             /* shop_payment_charge_request_v2_t */
-    uint32_t version;               /* MESSAGE: N of vN; 0 otherwise */
-    uint32_t size;                  /* sizeof the C type */
-    uint32_t align;                 /* _Alignof the C type */
-    uint32_t min_wire;              /* fewest bytes a value encodes to */
-    uint64_t wire_id;               /* MESSAGE: the type's wire id */
-    const uint8_t *fingerprint;     /* MESSAGE: 32 bytes of SHA-256 */
+    uint32_t magic;                  /* ERG_CODEC_MAGIC */
+    uint16_t abi;                    /* ERG_IDL_ABI */
+    uint8_t kind;                    /* ENUM, STRUCT, UNION or MESSAGE */
+    uint8_t flags;                   /* ERG_CODEC_F_* */
+    const char *name;                /* package.Name */
+    const char *c_name;              /* shop_payment_charge_request_v2_t */
+    uint32_t version;                /* MESSAGE: N of vN; 0 otherwise */
+    uint32_t size;                   /* sizeof the C type */
+    uint32_t align;                  /* _Alignof the C type */
+    uint32_t min_wire;               /* fewest bytes a value encodes to */
+    uint64_t wire_id;                /* MESSAGE: the type's wire id */
+    const uint8_t *fingerprint;      /* MESSAGE: 32 bytes of SHA-256 */
     const erg_codec_field_t *fields; /* STRUCT, MESSAGE fields; UNION arms */
     uint32_t nfields;
-    uint32_t tag_offset;            /* UNION: offset of the int-sized tag */
-    uint8_t underlying;             /* ENUM: the integer kind */
-    uint32_t nvalues;               /* ENUM */
-    const uint64_t *values;         /* ENUM: each member's bits, widened */
-    const char *const *names;       /* ENUM: member names, same order */
+    uint32_t tag_offset;      /* UNION: offset of the int-sized tag */
+    uint8_t underlying;       /* ENUM: the integer kind */
+    uint32_t nvalues;         /* ENUM */
+    const uint64_t *values;   /* ENUM: each member's bits, widened */
+    const char *const *names; /* ENUM: member names, same order */
 };
 
 /* ---- encoding and decoding ---------------------------------------------- */
@@ -313,17 +313,23 @@ ERG_EXTERN erg_err_t erg_codec_convert(const erg_codec_registry_t *reg,
 ERG_EXTERN erg_err_t erg_codec_copy(const erg_codec_desc_t *desc,
                                     const void *value, void **out);
 
-/* ---- runtime support of generated converters ------------------------------ */
+/* ---- runtime support of generated converters ------------------------------
+ */
 
 /* Scratch memory a converter builds its shallow result in before
  * erg_codec_copy detaches it; freed as a whole. Start with
  * ERG_CODEC_SCRATCH_INIT. */
 typedef struct erg_codec_scratch_s {
-    void *chunks;  /* private: allocations that did not fit `local` */
-    size_t used;   /* private */
+    void *chunks;          /* private: allocations that did not fit `local` */
+    size_t used;           /* private */
     max_align_t local[16]; /* private: small conversions allocate nothing */
 } erg_codec_scratch_t;
-#define ERG_CODEC_SCRATCH_INIT {NULL, 0, {{0}}}
+#define ERG_CODEC_SCRATCH_INIT \
+    {                          \
+        NULL, 0, {             \
+            { 0 }              \
+        }                      \
+    }
 
 /* erg_codec_scratch_fini frees every chunk; the scratch is empty after. */
 ERG_EXTERN void erg_codec_scratch_fini(erg_codec_scratch_t *sc);
@@ -379,8 +385,8 @@ typedef struct erg_codec_dispatch_s {
 
 /* An actor's whole table, generated per schema actor. */
 typedef struct erg_codec_actor_s {
-    uint32_t magic;                /* ERG_CODEC_MAGIC */
-    const char *name;              /* package.Name */
+    uint32_t magic;   /* ERG_CODEC_MAGIC */
+    const char *name; /* package.Name */
     const erg_codec_dispatch_t *rows;
     size_t nrows;
 } erg_codec_actor_t;
@@ -398,12 +404,12 @@ erg_codec_dispatch_find(const erg_codec_actor_t *actor, uint64_t wire_id,
  * it) returns. `msg` is borrowed. Thread-safe as far as the handler is.
  */
 ERG_EXTERN erg_err_t erg_codec_dispatch(const erg_codec_actor_t *actor,
-                                        const void *handlers,
-                                        uint64_t wire_id, uint32_t version,
-                                        void *state, const void *msg,
-                                        void *reply);
+                                        const void *handlers, uint64_t wire_id,
+                                        uint32_t version, void *state,
+                                        const void *msg, void *reply);
 
-/* ---- sending (the runtime provides the sender) ---------------------------- */
+/* ---- sending (the runtime provides the sender) ----------------------------
+ */
 
 /* Flags of a send. */
 #define ERG_CODEC_IMPORTANT 0x01u /* delivery is confirmed (cast) */
@@ -416,11 +422,11 @@ ERG_EXTERN erg_err_t erg_codec_dispatch(const erg_codec_actor_t *actor,
  */
 typedef struct erg_codec_sender_s {
     void *ctx;
-    erg_err_t (*cast)(void *ctx, const erg_codec_desc_t *desc,
-                      const void *msg, unsigned flags);
-    erg_err_t (*call)(void *ctx, const erg_codec_desc_t *desc,
-                      const void *msg, unsigned flags,
-                      const erg_codec_desc_t *reply_desc, void **reply);
+    erg_err_t (*cast)(void *ctx, const erg_codec_desc_t *desc, const void *msg,
+                      unsigned flags);
+    erg_err_t (*call)(void *ctx, const erg_codec_desc_t *desc, const void *msg,
+                      unsigned flags, const erg_codec_desc_t *reply_desc,
+                      void **reply);
 } erg_codec_sender_t;
 
 #endif /* ERG_CODEC_H */

@@ -45,9 +45,15 @@ void erg_codec_scratch_fini(erg_codec_scratch_t *sc) {
     sc->used = 0;
 }
 
-/* ---- numbers --------------------------------------------------------------- */
+/* ---- numbers ---------------------------------------------------------------
+ */
 
-typedef enum num_class { NUM_NONE, NUM_SIGNED, NUM_UNSIGNED, NUM_FLOAT } num_class;
+typedef enum num_class {
+    NUM_NONE,
+    NUM_SIGNED,
+    NUM_UNSIGNED,
+    NUM_FLOAT
+} num_class;
 
 static num_class classify(unsigned kind) {
     switch (kind) {
@@ -82,12 +88,12 @@ typedef struct num {
 static num load_num(unsigned kind, const void *p) {
     num n = {classify(kind), 0, 0, 0};
     switch (kind) {
-#define LOAD(K, T, field)                                                      \
-    case K: {                                                                  \
-        T v;                                                                   \
-        memcpy(&v, p, sizeof v);                                               \
-        n.field = v;                                                           \
-        break;                                                                 \
+#define LOAD(K, T, field)        \
+    case K: {                    \
+        T v;                     \
+        memcpy(&v, p, sizeof v); \
+        n.field = v;             \
+        break;                   \
     }
         LOAD(ERG_CODEC_I8, int8_t, s)
         LOAD(ERG_CODEC_I16, int16_t, s)
@@ -248,7 +254,8 @@ static erg_err_t assign_num(unsigned mode, unsigned from, const void *src,
     return ERG_OK;
 }
 
-/* ---- values ---------------------------------------------------------------- */
+/* ---- values ----------------------------------------------------------------
+ */
 
 /* Two types held the same way in C (bounds aside) can share memory. */
 static bool same_ctype(const erg_codec_type_t *a, const erg_codec_type_t *b) {
@@ -285,8 +292,7 @@ static size_t align_to(size_t n, size_t a) {
 
 static erg_err_t assign_value(erg_codec_scratch_t *sc, unsigned mode,
                               const erg_codec_type_t *from, const void *src,
-                              const erg_codec_type_t *to, void *dst,
-                              int depth);
+                              const erg_codec_type_t *to, void *dst, int depth);
 
 static erg_err_t assign_text(unsigned mode, const erg_codec_type_t *from,
                              const void *src, const erg_codec_type_t *to,
@@ -294,8 +300,8 @@ static erg_err_t assign_text(unsigned mode, const erg_codec_type_t *from,
     /* erg_str_t and erg_bytes_t share one layout: pointer, then length. */
     erg_bytes_t b;
     memcpy(&b, src, sizeof b);
-    uint64_t bound = to->kind == ERG_CODEC_ATOM ? ERG_CODEC_ATOM_MAX
-                                                : to->bound;
+    uint64_t bound =
+        to->kind == ERG_CODEC_ATOM ? ERG_CODEC_ATOM_MAX : to->bound;
     (void)mode;
     if (bound != 0 && b.len > bound)
         return ERG_EVERSION;
@@ -325,11 +331,11 @@ static erg_err_t assign_seq(erg_codec_scratch_t *sc, unsigned mode,
         const erg_codec_type_t *ik = from->key, *iv = from->elem;
         const erg_codec_type_t *ok = to->key, *ov = to->elem;
         ivoff = align_to(ik->size, iv->align);
-        isz = align_to(ivoff + iv->size, ik->align > iv->align ? ik->align
-                                                               : iv->align);
+        isz = align_to(ivoff + iv->size,
+                       ik->align > iv->align ? ik->align : iv->align);
         ovoff = align_to(ok->size, ov->align);
-        osz = align_to(ovoff + ov->size, ok->align > ov->align ? ok->align
-                                                               : ov->align);
+        osz = align_to(ovoff + ov->size,
+                       ok->align > ov->align ? ok->align : ov->align);
     }
     if (in.len > SIZE_MAX / (osz ? osz : 1))
         return ERG_ENOMEM;
@@ -426,9 +432,11 @@ erg_err_t erg_codec_assign(erg_codec_scratch_t *sc, unsigned mode,
     return assign_value(sc, mode, from, src, to, dst, 0);
 }
 
-/* ---- copies and chains ----------------------------------------------------- */
+/* ---- copies and chains -----------------------------------------------------
+ */
 
-/* ---- deep copies ----------------------------------------------------------- */
+/* ---- deep copies -----------------------------------------------------------
+ */
 
 /* A copy is laid out as a decoded value is: the top value, then 8-aligned
  * arrays and optional boxes, then the string bytes, in one block. */
@@ -442,12 +450,10 @@ static inline bool is_flat(unsigned kind) {
            kind == ERG_CODEC_DURATION || kind == ERG_CODEC_ENUM;
 }
 
-static void entry_sizes(const erg_codec_type_t *t, size_t *esz,
-                        size_t *voff) {
+static void entry_sizes(const erg_codec_type_t *t, size_t *esz, size_t *voff) {
     const erg_codec_type_t *k = t->key, *v = t->elem;
     *voff = align_to(k->size, v->align);
-    *esz = align_to(*voff + v->size, k->align > v->align ? k->align
-                                                         : v->align);
+    *esz = align_to(*voff + v->size, k->align > v->align ? k->align : v->align);
 }
 
 /* Adds up what a copy of the value needs beyond its own storage. */
@@ -511,9 +517,9 @@ static void clone_size(const erg_codec_type_t *t, const void *v,
         else
             entry_sizes(t, &esz, &voff);
         *aligned += align_to(l.len * esz, 8);
-        bool flat = t->kind == ERG_CODEC_LIST ? is_flat(t->elem->kind)
-                                              : is_flat(t->key->kind) &&
-                                                    is_flat(t->elem->kind);
+        bool flat = t->kind == ERG_CODEC_LIST
+                        ? is_flat(t->elem->kind)
+                        : is_flat(t->key->kind) && is_flat(t->elem->kind);
         if (flat)
             return;
         const char *p = l.ptr;
@@ -629,8 +635,10 @@ erg_err_t erg_codec_copy(const erg_codec_desc_t *desc, const void *value,
     erg_err_t rv = erg_codec_encoded_size(desc, value, &wire);
     if (rv != ERG_OK)
         return rv;
-    erg_codec_type_t t = {.kind = desc->kind, .size = desc->size,
-                          .align = desc->align, .desc = desc};
+    erg_codec_type_t t = {.kind = desc->kind,
+                          .size = desc->size,
+                          .align = desc->align,
+                          .desc = desc};
     size_t aligned = 0, bytes = 0;
     clone_size(&t, value, &aligned, &bytes);
     size_t head = align_to(desc->size ? desc->size : 1, 8);
@@ -737,10 +745,12 @@ erg_err_t erg_codec_convert(const erg_codec_registry_t *reg,
     return ERG_OK;
 }
 
-/* ---- dispatch -------------------------------------------------------------- */
+/* ---- dispatch --------------------------------------------------------------
+ */
 
-const erg_codec_dispatch_t *erg_codec_dispatch_find(
-    const erg_codec_actor_t *actor, uint64_t wire_id, uint32_t version) {
+const erg_codec_dispatch_t *
+erg_codec_dispatch_find(const erg_codec_actor_t *actor, uint64_t wire_id,
+                        uint32_t version) {
     if (actor == NULL || actor->magic != ERG_CODEC_MAGIC)
         return NULL;
     for (size_t i = 0; i < actor->nrows; i++) {
@@ -755,8 +765,8 @@ erg_err_t erg_codec_dispatch(const erg_codec_actor_t *actor,
                              const void *handlers, uint64_t wire_id,
                              uint32_t version, void *state, const void *msg,
                              void *reply) {
-    if (actor == NULL || actor->magic != ERG_CODEC_MAGIC ||
-        handlers == NULL || msg == NULL)
+    if (actor == NULL || actor->magic != ERG_CODEC_MAGIC || handlers == NULL ||
+        msg == NULL)
         return ERG_EINVAL;
     const erg_codec_dispatch_t *row =
         erg_codec_dispatch_find(actor, wire_id, version);

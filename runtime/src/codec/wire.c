@@ -13,7 +13,7 @@
 #error "erg's codec assumes a little-endian host"
 #endif
 
-#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define LIKELY(x)   __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Decoded blocks keep every pointer-holding part 8-aligned. */
@@ -29,10 +29,10 @@ bool erg__codec_desc_ok(const erg_codec_desc_t *d) {
 
 /* Wire size of the fixed-size kinds; 0 for the others. */
 static const uint8_t fixed_size[ERG_CODEC_ATOM + 1] = {
-    [ERG_CODEC_BOOL] = 1, [ERG_CODEC_I8] = 1,       [ERG_CODEC_U8] = 1,
-    [ERG_CODEC_I16] = 2,  [ERG_CODEC_U16] = 2,      [ERG_CODEC_I32] = 4,
-    [ERG_CODEC_U32] = 4,  [ERG_CODEC_F32] = 4,      [ERG_CODEC_I64] = 8,
-    [ERG_CODEC_U64] = 8,  [ERG_CODEC_F64] = 8,      [ERG_CODEC_TIME] = 8,
+    [ERG_CODEC_BOOL] = 1,     [ERG_CODEC_I8] = 1,  [ERG_CODEC_U8] = 1,
+    [ERG_CODEC_I16] = 2,      [ERG_CODEC_U16] = 2, [ERG_CODEC_I32] = 4,
+    [ERG_CODEC_U32] = 4,      [ERG_CODEC_F32] = 4, [ERG_CODEC_I64] = 8,
+    [ERG_CODEC_U64] = 8,      [ERG_CODEC_F64] = 8, [ERG_CODEC_TIME] = 8,
     [ERG_CODEC_DURATION] = 8,
 };
 
@@ -105,7 +105,8 @@ bool erg__codec_utf8_valid(const uint8_t *s, size_t len) {
     return true;
 }
 
-/* ---- type facts ----------------------------------------------------------- */
+/* ---- type facts -----------------------------------------------------------
+ */
 
 /* A map entry is the C struct { K key; V value; }: the value follows the key
  * at the value's alignment, and the whole is padded to the larger one. */
@@ -192,7 +193,8 @@ static unsigned read_tag(const erg_codec_desc_t *d, const void *value) {
     return tag < 0 ? UINT32_MAX : (unsigned)tag;
 }
 
-/* ---- encoded size ---------------------------------------------------------- */
+/* ---- encoded size ----------------------------------------------------------
+ */
 
 static size_t varint_len(uint64_t v) {
     size_t n = 1;
@@ -203,8 +205,8 @@ static size_t varint_len(uint64_t v) {
     return n;
 }
 
-static erg_err_t size_value(const erg_codec_type_t *t, const void *v,
-                            int depth, size_t *acc);
+static erg_err_t size_value(const erg_codec_type_t *t, const void *v, int depth,
+                            size_t *acc);
 
 static erg_err_t size_str(const uint8_t *p, size_t len, uint64_t bound,
                           bool utf8, size_t *acc) {
@@ -237,8 +239,8 @@ static erg_err_t size_fields(const erg_codec_desc_t *d, const void *v,
     return ERG_OK;
 }
 
-static erg_err_t size_value(const erg_codec_type_t *t, const void *v,
-                            int depth, size_t *acc) {
+static erg_err_t size_value(const erg_codec_type_t *t, const void *v, int depth,
+                            size_t *acc) {
     unsigned s = scalar_size(t->kind);
     if (s) {
         *acc += s;
@@ -291,8 +293,7 @@ static erg_err_t size_value(const erg_codec_type_t *t, const void *v,
         const erg_codec_field_t *arm = &d->fields[tag];
         if (arm->type == NULL)
             return ERG_OK;
-        return size_value(arm->type, (const char *)v + arm->offset, depth,
-                          acc);
+        return size_value(arm->type, (const char *)v + arm->offset, depth, acc);
     }
     case ERG_CODEC_OPTIONAL: {
         const void *inner;
@@ -351,8 +352,8 @@ static erg_err_t size_value(const erg_codec_type_t *t, const void *v,
 
 /* A top-level value is described by its descriptor alone. */
 static erg_codec_type_t top_type(const erg_codec_desc_t *d) {
-    erg_codec_type_t t = {.kind = d->kind, .size = d->size, .align = d->align,
-                          .desc = d};
+    erg_codec_type_t t = {
+        .kind = d->kind, .size = d->size, .align = d->align, .desc = d};
     return t;
 }
 
@@ -367,7 +368,8 @@ erg_err_t erg_codec_encoded_size(const erg_codec_desc_t *desc,
     return rv;
 }
 
-/* ---- encoding -------------------------------------------------------------- */
+/* ---- encoding --------------------------------------------------------------
+ */
 
 typedef struct enc {
     uint8_t *p;
@@ -386,8 +388,8 @@ static uint8_t *put_varint(uint8_t *p, uint64_t v) {
 static erg_err_t enc_value(enc *e, const erg_codec_type_t *t, const void *v,
                            int depth);
 
-static erg_err_t enc_str(enc *e, const uint8_t *p, size_t len,
-                         uint64_t bound, bool utf8) {
+static erg_err_t enc_str(enc *e, const uint8_t *p, size_t len, uint64_t bound,
+                         bool utf8) {
     if (UNLIKELY(bound != 0 && len > bound))
         return ERG_EBOUNDS;
     if (UNLIKELY(len > UINT32_MAX))
@@ -588,7 +590,8 @@ erg_err_t erg_codec_encode(const erg_codec_desc_t *desc, const void *value,
     return rv;
 }
 
-/* ---- decoding, pass 1: validate and measure ------------------------------- */
+/* ---- decoding, pass 1: validate and measure -------------------------------
+ */
 
 /* The first pass walks the input once, checking everything (lengths against
  * the remaining input and the bounds, UTF-8, tags, depth) and adding up the
@@ -801,7 +804,8 @@ static erg_err_t meas_value(meas *m, const erg_codec_type_t *t, int depth) {
     }
 }
 
-/* ---- decoding, pass 2: fill the block ------------------------------------- */
+/* ---- decoding, pass 2: fill the block -------------------------------------
+ */
 
 typedef struct fill {
     const uint8_t *p;
@@ -979,7 +983,8 @@ void erg_codec_free(const erg_codec_desc_t *desc, void *value) {
     erg__free(value);
 }
 
-/* ---- message header --------------------------------------------------------- */
+/* ---- message header ---------------------------------------------------------
+ */
 
 void erg_codec_header_write(const erg_codec_header_t *h, uint8_t *out) {
     memcpy(out, &h->wire_id, 8);
@@ -999,9 +1004,8 @@ erg_err_t erg_codec_header_read(const uint8_t *buf, size_t len,
     return ERG_OK;
 }
 
-erg_err_t erg_codec_encode_msg(const erg_codec_desc_t *desc,
-                               const void *value, uint8_t *buf, size_t cap,
-                               size_t *len) {
+erg_err_t erg_codec_encode_msg(const erg_codec_desc_t *desc, const void *value,
+                               uint8_t *buf, size_t cap, size_t *len) {
     if (!erg__codec_desc_ok(desc) || desc->kind != ERG_CODEC_MESSAGE ||
         len == NULL || buf == NULL)
         return ERG_EINVAL;
@@ -1021,8 +1025,8 @@ erg_err_t erg_codec_encode_msg(const erg_codec_desc_t *desc,
     return ERG_OK;
 }
 
-erg_err_t erg_codec_decode_msg(const erg_codec_desc_t *desc,
-                               const uint8_t *buf, size_t len, void **out) {
+erg_err_t erg_codec_decode_msg(const erg_codec_desc_t *desc, const uint8_t *buf,
+                               size_t len, void **out) {
     if (out != NULL)
         *out = NULL;
     if (!erg__codec_desc_ok(desc) || desc->kind != ERG_CODEC_MESSAGE)
