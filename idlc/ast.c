@@ -110,7 +110,7 @@ static const char *const builtin_names[] = {
 };
 
 const char *idl_builtin_name(idl_builtin b) {
-    return builtin_names[b] ? builtin_names[b] : "?";
+    return builtin_names[b] ? builtin_names[b] : "<error>";
 }
 
 idl_builtin idl_builtin_lookup(const char *name) {

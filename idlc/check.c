@@ -22,22 +22,15 @@ static void sym_put(idl_ctx *ctx, const char *key, idl_decl *d) {
 
 /* ---- lookup -------------------------------------------------------------- */
 
-/* A declaration is visible from the file that declares it and from the
- * files that import that file directly; so whether a file checks never
- * depends on which other files happen to be loaded. */
-static bool file_visible(const idl_file *from, const idl_file *decl_file) {
-    if (from == decl_file)
+/* As the language says: a name is visible in its own package (every file
+ * of it that is loaded) and in the packages of directly imported files.
+ * Imports of imports are not. */
+static bool package_visible(const idl_file *from, const char *pkg) {
+    if (from->package != NULL && strcmp(from->package, pkg) == 0)
         return true;
     for (idl_import *im = from->imports.first; im != NULL; im = im->next)
-        if (im->file == decl_file)
-            return true;
-    return false;
-}
-
-/* For messages and events, any visible version makes the family visible. */
-static bool decl_visible(const idl_file *from, const idl_decl *d) {
-    for (const idl_decl *v = d; v != NULL; v = v->next_version)
-        if (file_visible(from, v->file))
+        if (im->file != NULL && im->file->package != NULL &&
+            strcmp(im->file->package, pkg) == 0)
             return true;
     return false;
 }
@@ -56,7 +49,7 @@ idl_decl *idl_lookup(idl_ctx *ctx, const idl_file *from, const char *name,
     }
     if (d == NULL)
         return NULL;
-    if (!decl_visible(from, d)) {
+    if (!package_visible(from, d->package)) {
         *invisible = true;
         return NULL;
     }
@@ -89,7 +82,7 @@ static const char *suggest_decl(idl_ctx *ctx, const idl_file *from,
     for (size_t i = 0; i < ctx->syms->cap; i++) {
         idl_decl *d = ctx->syms->slots[i].value;
         if (d == NULL || d->qname == NULL || !kind_is(d, what) ||
-            !decl_visible(from, d))
+            !package_visible(from, d->package))
             continue;
         bool own = strcmp(d->package, from->package) == 0;
         /* Compare the last segments, so a shared package prefix does not
@@ -108,15 +101,12 @@ static idl_decl *lookup_or_report(idl_ctx *ctx, const idl_file *from,
     if (d != NULL)
         return d;
     if (invisible) {
-        idl_decl *d =
-            sym_get(ctx, strchr(name.text, '.')
-                             ? name.text
-                             : idl_arena_printf(ctx->arena, "%s.%s",
-                                                from->package, name.text));
+        idl_decl *d = sym_get(ctx, name.text);
         idl_error(ctx, name.loc,
-                  "'%s' is declared in '%s', which this file "
-                  "does not import",
-                  name.text, d && d->file ? d->file->path : "?");
+                  "'%s' is not visible here: import '%s' (or another file "
+                  "of package '%s')",
+                  name.text, d && d->file ? d->file->rel_path : "?",
+                  d ? d->package : "?");
     } else {
         const char *near = suggest_decl(ctx, from, name, what);
         idl_error(ctx, name.loc, "unknown %s '%s'%s%s%s", what, name.text,
@@ -341,7 +331,7 @@ static void collect(idl_ctx *ctx, idl_file *f, idl_decl *d) {
 static bool is_map_key(const idl_type *t) {
     if (t->kind == IDL_TY_BUILTIN)
         return idl_type_is_integer(t) || t->builtin == IDL_T_BOOL ||
-               t->builtin == IDL_T_STRING;
+               t->builtin == IDL_T_STRING || t->builtin == IDL_T_NONE;
     return t->kind == IDL_TY_DECL && t->decl->kind == IDL_D_ENUM;
 }
 
@@ -352,8 +342,8 @@ static void resolve_type(idl_ctx *ctx, const idl_file *f, idl_type *t,
     if (depth > IDL_MAX_DEPTH) {
         idl_error(ctx, t->loc, "type is nested more than %d levels deep",
                   IDL_MAX_DEPTH);
-        t->kind = IDL_TY_BUILTIN; /* keep later phases safe */
-        t->builtin = IDL_T_BOOL;
+        t->kind = IDL_TY_BUILTIN; /* the error type: see below */
+        t->builtin = IDL_T_NONE;
         return;
     }
     switch (t->kind) {
@@ -372,10 +362,11 @@ static void resolve_type(idl_ctx *ctx, const idl_file *f, idl_type *t,
             return;
         }
         idl_decl *d = lookup_or_report(ctx, f, t->name, "type");
-        /* Unresolved types become bool so later phases stay safe; the
-         * error is already counted. */
+        /* An unresolved type becomes the error type (IDL_T_NONE): later
+         * phases accept anything from it silently, so one mistake is one
+         * error. */
         t->kind = IDL_TY_BUILTIN;
-        t->builtin = IDL_T_BOOL;
+        t->builtin = IDL_T_NONE;
         if (d == NULL)
             return;
         if (d->kind != IDL_D_ENUM && d->kind != IDL_D_STRUCT &&
@@ -458,6 +449,8 @@ static void check_annots(idl_ctx *ctx, idl_list annots, idl_decl *on,
 
 static void check_enum(idl_ctx *ctx, idl_decl *d) {
     resolve_type(ctx, d->file, d->underlying, 0);
+    if (idl_type_is_error(d->underlying))
+        return;
     if (!idl_type_is_integer(d->underlying)) {
         idl_error(ctx, d->underlying->loc,
                   "enum '%s' needs an integer underlying type (i8..i64, "

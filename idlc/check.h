@@ -23,6 +23,9 @@ idl_decl *idl_find_version(idl_decl *family, uint32_t v);
 
 /* ---- type rules (types.c) ------------------------------------------------ */
 
+/* The error type stands for a type that failed to resolve (reported once);
+ * every rule accepts it so no second error follows from the first. */
+bool idl_type_is_error(const idl_type *t);
 bool idl_type_is_integer(const idl_type *t);
 bool idl_type_is_float(const idl_type *t);
 bool idl_type_is_numeric(const idl_type *t);

@@ -119,8 +119,11 @@ int idlc_main(int argc, char **argv, FILE *out, FILE *err) {
         return 2;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-        strcmp(cmd, "help") == 0) {
+    /* `idlc --help`, `idlc help` and `idlc <command> --help` all help. */
+    bool help = strcmp(cmd, "help") == 0;
+    for (int i = 1; i < argc; i++)
+        help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
+    if (help) {
         fputs(usage_text, out);
         return 0;
     }

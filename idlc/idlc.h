@@ -57,6 +57,7 @@ struct idl_ctx {
     idl_loc cur_tok_loc; /* for errors raised inside lemon */
     bool parse_abort;    /* lemon stack overflow: stop feeding tokens */
     bool body_error;     /* a syntax error inside a conversion body */
+    idl_loc syntax_error_loc; /* the token of the last syntax error */
 };
 
 /* Options for idl_ctx_new. */

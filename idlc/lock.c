@@ -67,10 +67,14 @@ static void parse_lock(idl_ctx *ctx, idl_file *f, lock_set *set) {
         char *text = idl_arena_strndup(ctx->arena, p, n);
         p += n + (nl != NULL);
         if (n > 0 && text[n - 1] == '\r')
-            text[n - 1] = '\0';
-        if (text[0] == '\0' || text[0] == '#')
-            continue;
+            text[--n] = '\0';
         idl_loc loc = {f, line, 1};
+        if (memchr(text, '\0', n) != NULL) {
+            idl_error(ctx, loc, "malformed lock line: it holds a NUL byte");
+            continue;
+        }
+        if (n == 0 || text[0] == '#')
+            continue;
         char *qname = strtok(text, " \t");
         char *ver = strtok(NULL, " \t");
         char *fp = strtok(NULL, " \t");

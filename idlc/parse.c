@@ -262,6 +262,12 @@ idl_member *idl_act_member_without_value(idl_ctx *ctx, const idl_token *name) {
 
 idl_field *idl_act_field(idl_ctx *ctx, idl_list annots, const idl_token *name,
                          idl_type *type, idl_expr *def) {
+    /* `b i32;` fails at `i32`, and recovery then reads `i32;` as a
+     * payload-less arm: that is an echo of the syntax error, not a field. */
+    if (type == NULL && name->loc.line == ctx->syntax_error_loc.line &&
+        name->loc.col == ctx->syntax_error_loc.col &&
+        name->loc.file == ctx->syntax_error_loc.file)
+        return NULL;
     idl_field *f = idl_field_new(ctx, idl_tok_name(ctx, name), type, def);
     f->annots = annots;
     return f;
@@ -431,6 +437,7 @@ enum { MAX_EXPECTED_SHOWN = 6 };
 
 void idl_syntax_error(idl_ctx *ctx, int major, const idl_token *tok,
                       const int *expected, int nexpected) {
+    ctx->syntax_error_loc = tok->loc;
     char found[96];
     if (major == TK_IDENT || major == TK_INT || major == TK_FLOAT ||
         major == TK_VERSION)

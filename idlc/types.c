@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+bool idl_type_is_error(const idl_type *t) {
+    return t != NULL && t->kind == IDL_TY_BUILTIN && t->builtin == IDL_T_NONE;
+}
+
 bool idl_type_is_integer(const idl_type *t) {
     return t != NULL && t->kind == IDL_TY_BUILTIN && t->builtin >= IDL_T_I8 &&
            t->builtin <= IDL_T_U64;
@@ -73,6 +77,8 @@ static bool bound_grows(const idl_type *from, const idl_type *to) {
 }
 
 bool idl_type_widens(const idl_type *from, const idl_type *to) {
+    if (idl_type_is_error(from) || idl_type_is_error(to))
+        return true; /* already reported */
     if (to->kind == IDL_TY_OPTIONAL) {
         if (from->kind == IDL_TY_OPTIONAL)
             return idl_type_widens(from->elem, to->elem);
@@ -97,6 +103,8 @@ bool idl_type_widens(const idl_type *from, const idl_type *to) {
 }
 
 bool idl_type_converts_saturated(const idl_type *from, const idl_type *to) {
+    if (idl_type_is_error(from) || idl_type_is_error(to))
+        return true;
     return idl_type_is_numeric(from) && idl_type_is_numeric(to);
 }
 

@@ -186,6 +186,8 @@ static const idl_type *walk_source_path(vctx *v, const idl_expr *e,
         const char *dot = strchr(p, '.');
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
         char *seg = idl_arena_strndup(v->ctx->arena, p, n);
+        if (t != NULL && idl_type_is_error(t))
+            return t; /* the rest of the path cannot be judged */
         if (t != NULL) {
             const idl_type *inner = t;
             if (t->kind == IDL_TY_OPTIONAL) {
@@ -426,6 +428,8 @@ static void check_expr(vctx *v, idl_expr *e, const idl_type *t,
 static void check_expr_at(vctx *v, idl_expr *e, const idl_type *t,
                           narrow_mode mode) {
     const idl_type *inner = unwrap_optional(t);
+    if (idl_type_is_error(inner))
+        return; /* its type was already reported */
     if (v->src == NULL && (e->kind == IDL_EX_STRUCT || e->kind == IDL_EX_ARM ||
                            e->kind == IDL_EX_CALL)) {
         idl_error(v->ctx, e->loc,
