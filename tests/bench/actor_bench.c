@@ -20,9 +20,11 @@ static void sleep_us(long us) {
     nanosleep(&ts, NULL);
 }
 
+/* Polls rarely: a waking driver thread would take a core from the
+ * workers being measured. */
 static void wait_for(atomic_long *v, long target) {
     while (atomic_load(v) < target)
-        sleep_us(50);
+        sleep_us(1000);
 }
 
 /* Live bytes through erg's allocator, for bytes_per_actor. */

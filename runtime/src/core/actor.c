@@ -51,6 +51,9 @@ void erg__proc_retain(erg_proc_t *p) {
 void erg__proc_release(erg_proc_t *p) {
     if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
         return;
+    /* Senders read the fallback until they let go, so it goes last. */
+    erg__free(p->fallback_name);
+    erg__free(p->fallback_tag);
     erg__mailbox_fini(&p->mb);
     erg__pool_put(p->node, p, p->block_size);
 }
@@ -177,10 +180,29 @@ static erg_err_t fallback(erg_node_t *node, erg_proc_t *p, erg_pid_t from,
     return ERG_OK;
 }
 
+/*
+ * erg__deliver's body. With inline_task non-NULL, a target that was idle is
+ * not submitted to the scheduler: *inline_task is set and the caller must
+ * run or submit it (the caller holds the duty to schedule it).
+ */
+static erg_err_t deliver_ex(erg_node_t *node, erg_proc_t *self,
+                            erg_pid_t from, erg_target_t target,
+                            erg_msg_t *msg, erg_priority_t prio,
+                            erg__mail_kind_t kind, erg_ref_t ref,
+                            erg__task_t **inline_task);
+
 erg_err_t erg__deliver(erg_node_t *node, erg_proc_t *self, erg_pid_t from,
                        erg_target_t target, erg_msg_t *msg,
                        erg_priority_t prio, erg__mail_kind_t kind,
                        erg_ref_t ref) {
+    return deliver_ex(node, self, from, target, msg, prio, kind, ref, NULL);
+}
+
+static erg_err_t deliver_ex(erg_node_t *node, erg_proc_t *self,
+                            erg_pid_t from, erg_target_t target,
+                            erg_msg_t *msg, erg_priority_t prio,
+                            erg__mail_kind_t kind, erg_ref_t ref,
+                            erg__task_t **inline_task) {
     if (msg == NULL)
         return ERG_EINVAL;
     erg_proc_t *p;
@@ -208,7 +230,15 @@ erg_err_t erg__deliver(erg_node_t *node, erg_proc_t *self, erg_pid_t from,
     }
     mail->from = from;
     mail->ref = ref;
-    rv = erg__proc_push(p, mail, queue_of(prio));
+    bool must_schedule = false;
+    rv = erg__mailbox_push(&p->mb, queue_of(prio), &mail->node,
+                           &must_schedule);
+    if (must_schedule) {
+        if (inline_task != NULL)
+            *inline_task = &p->task;
+        else
+            erg__sched_submit(node->sched, &p->task);
+    }
     bool pushed = rv == ERG_OK; /* m's reference moved into the mail */
     if (!pushed) {
         erg__mail_discard(mail);
@@ -431,10 +461,11 @@ void erg__kill(erg_proc_t *p, erg_reason_t reason) {
                           memory_order_relaxed);
     /* Wake it to finish: a push either schedules an idle process or is
      * seen before a running one can block its mailbox. */
-    erg__mail_t *mail = erg__mail_new(ERG__MAIL_KILL, NULL);
-    if (mail != NULL &&
-        erg__proc_push(p, mail, ERG__MAILBOX_URGENT) != ERG_OK)
-        erg__free(mail);
+    bool must_schedule;
+    if (erg__mailbox_push(&p->mb, ERG__MAILBOX_URGENT, &p->kill_node,
+                          &must_schedule) == ERG_OK &&
+        must_schedule)
+        erg__sched_submit(p->node->sched, &p->task);
 }
 
 /* Removes the watch with ref_id from holder's incoming list. */
@@ -475,6 +506,8 @@ static void undo_sub(erg_proc_t *p, erg__sub_t *s) {
 static void drain(erg_proc_t *p) {
     erg__mailbox_node_t *n;
     while ((n = erg__mailbox_pop(&p->mb)) != NULL) {
+        if (n == &p->kill_node)
+            continue;
         erg__mail_t *mail = (erg__mail_t *)n;
         if (mail->kind == ERG__MAIL_CALL) {
             erg__respond(p->node, mail->from, mail->ref, NULL,
@@ -520,9 +553,6 @@ static void finalize(erg_proc_t *p) {
     }
     erg__penv_release(p->env);
     p->env = NULL;
-    erg__free(p->fallback_name);
-    erg__free(p->fallback_tag);
-    p->fallback_name = p->fallback_tag = NULL;
     atomic_store_explicit(&p->state, ERG_PROC_TERMINATED,
                           memory_order_relaxed);
     current = NULL;
@@ -711,6 +741,8 @@ static erg__task_status_t proc_run(erg__task_t *task, unsigned max) {
         erg__mailbox_node_t *node = erg__mailbox_pop(&p->mb);
         if (node == NULL)
             break;
+        if (node == &p->kill_node)
+            continue; /* a wake-up: the dead check above finishes us */
         set_state(p, ERG_PROC_RUNNING);
         uint64_t in = atomic_load_explicit(&p->messages_in,
                                            memory_order_relaxed);
@@ -920,12 +952,11 @@ static erg_err_t watch_proc(erg_proc_t *owner, erg_proc_t *holder,
 
 static erg_err_t set_name(erg_proc_t *p, const char *name);
 
+/* Undoes a spawn that failed before the process was published. */
 static void spawn_undo(erg_node_t *node, erg_proc_t *p) {
+    (void)node;
     erg__penv_release(p->env);
-    erg__free(p->fallback_name);
-    erg__free(p->fallback_tag);
-    erg__mailbox_fini(&p->mb);
-    erg__pool_put(node, p, p->block_size);
+    erg__proc_release(p);
 }
 
 erg_err_t erg__spawn(erg_node_t *node, erg_proc_t *parent,
@@ -1006,9 +1037,12 @@ erg_err_t erg__spawn(erg_node_t *node, erg_proc_t *parent,
     }
     if (opts->register_name != NULL &&
         (rv = set_name(p, opts->register_name)) != ERG_OK) {
-        erg__idmap_remove(node->procs, id);
-        spawn_undo(node, p);
-        erg__node_proc_gone(node);
+        /* Published already (a node stop may have seen it): end it the
+         * normal way, before init, and tell nobody's waiter. */
+        atomic_store(&p->init_waiter, 0);
+        unpublish(p, (erg_reason_t)rv);
+        if (erg__mailbox_unblock(&p->mb))
+            erg__sched_submit(node->sched, &p->task);
         return rv;
     }
     /* Links before the child can run, so no exit is missed. A failure
@@ -1160,6 +1194,28 @@ erg_err_t erg_send_exit(erg_proc_t *self, erg_pid_t pid,
 
 /* --- Calls -----------------------------------------------------------------*/
 
+/*
+ * A call to an idle process runs the callee's turn right here, on the
+ * caller's thread, instead of queueing it for another worker (a direct
+ * handoff, like Go's runnext, or Erlang running both on one scheduler):
+ * the caller would only wait meanwhile, and the answer needs no wake-up
+ * across cores. Nesting is bounded so chains of calls cannot exhaust the
+ * stack; past the bound the callee is queued as usual.
+ */
+enum { MAX_INLINE = 8 };
+static _Thread_local unsigned inline_depth;
+
+static void run_inline(erg_node_t *node, erg_proc_t *self,
+                       erg__task_t *callee) {
+    inline_depth++;
+    erg__task_status_t st =
+        callee->run(callee, erg__sched_max_per_turn(node->sched));
+    inline_depth--;
+    current = self; /* the callee's turn took over this thread's slot */
+    if (st == ERG__TASK_MORE)
+        erg__sched_submit(node->sched, callee);
+}
+
 erg_err_t erg_call(erg_proc_t *self, erg_target_t target, erg_msg_t *request,
                    uint32_t timeout_ms, erg_msg_t **reply) {
     if (self == NULL)
@@ -1189,10 +1245,14 @@ erg_err_t erg_call_priority(erg_proc_t *self, erg_target_t target,
     /* The mail gets a reference of its own, so the caller keeps request
      * on every failure, a timeout included, and loses it only on ERG_OK. */
     erg_msg_retain(request);
-    rv = erg__deliver(node, self, self->pid, target, request, prio,
-                      ERG__MAIL_CALL, ref);
+    erg__task_t *callee = NULL;
+    rv = deliver_ex(node, self, self->pid, target, request, prio,
+                    ERG__MAIL_CALL, ref, inline_depth < MAX_INLINE ? &callee
+                                                                   : NULL);
     if (rv != ERG_OK)
         erg_msg_release(request);
+    if (callee != NULL)
+        run_inline(node, self, callee);
     if (rv == ERG_OK) {
         set_state(self, ERG_PROC_WAIT_RESPONSE);
         rv = erg__waiter_wait(node, ref.id, &w,

@@ -98,6 +98,8 @@ struct erg_proc_s {
     char *fallback_name;
     char *fallback_tag;
     size_t block_size;
+    /* Pushed once by a killer to wake the process; needs no allocation. */
+    erg__mailbox_node_t kill_node;
     uint8_t priority;
     bool init_called;
     max_align_t state_data[];

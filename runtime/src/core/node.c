@@ -17,7 +17,7 @@
 enum {
     DEFAULT_SHUTDOWN_MS = 180000,
     REPORT_EVERY_MS = 5000,
-    SPIN_NS = 50000,
+    SPIN_NS = 200000,
     FIRST_PROC_ID = 1000,
 };
 

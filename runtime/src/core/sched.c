@@ -401,3 +401,7 @@ unsigned erg__sched_threads(erg__sched_t *s) {
 unsigned erg__sched_workers(erg__sched_t *s) {
     return s->nworkers;
 }
+
+unsigned erg__sched_max_per_turn(erg__sched_t *s) {
+    return s->max_per_turn;
+}

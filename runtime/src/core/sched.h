@@ -104,6 +104,9 @@ void erg__sched_submit(erg__sched_t *s, erg__task_t *task);
 void erg__sched_block_begin(void);
 void erg__sched_block_end(void);
 
+/* erg__sched_max_per_turn: the turn length passed to run callbacks. */
+unsigned erg__sched_max_per_turn(erg__sched_t *s);
+
 /* erg__sched_workers: N, the worker slots (fixed at creation). */
 unsigned erg__sched_workers(erg__sched_t *s);
 
