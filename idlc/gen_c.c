@@ -1286,6 +1286,18 @@ static void gen_actor_header(gen *g, const idl_decl *a) {
     idl_emit_blank(h);
 }
 
+/* The conversion declared from `from` straight to `to`, if any. */
+static const idl_decl *direct_conversion(gen *g, const idl_decl *from,
+                                         const idl_decl *to) {
+    for (idl_file *f = g->ctx->files.first; f != NULL; f = f->next)
+        for (idl_decl *d = f->decls.first; d != NULL; d = d->next)
+            if ((d->kind == IDL_D_UPGRADE || d->kind == IDL_D_DOWNGRADE) &&
+                d->target == from && d->target_to == to &&
+                d->file == from->file)
+                return d;
+    return NULL;
+}
+
 static void gen_actor_source(gen *g, const idl_decl *a) {
     idl_emit *c = &g->c;
     const char *p = base_of(g, a);
@@ -1312,11 +1324,19 @@ static void gen_actor_source(gen *g, const idl_decl *a) {
                 idl_emit_line(c, "    return h->%s(state, msg%s);", snake,
                               reply);
             } else {
-                idl_emit_line(c, "    void *up = NULL;");
-                wline(c,
-                      "    erg_err_t rv = erg_codec_convert(&%s_registry, "
-                      "&%s, &%s, msg, &up);",
-                      file_id(g, v->file), desc_of(g, v), desc_of(g, m));
+                const idl_decl *direct = direct_conversion(g, v, m);
+                if (direct != NULL) {
+                    /* One declared step: call it, no path search. */
+                    wline(c, "    %s *up = NULL;", m->c_name);
+                    wline(c, "    erg_err_t rv = %s(msg, &up);",
+                          conv_fn(g, direct));
+                } else {
+                    idl_emit_line(c, "    void *up = NULL;");
+                    wline(c,
+                          "    erg_err_t rv = erg_codec_convert(&%s_registry, "
+                          "&%s, &%s, msg, &up);",
+                          file_id(g, v->file), desc_of(g, v), desc_of(g, m));
+                }
                 idl_emit_line(c, "    if (rv != ERG_OK)");
                 idl_emit_line(c, "        return rv;");
                 idl_emit_line(c, "    rv = h->%s(state, up%s);", snake, reply);

@@ -520,10 +520,8 @@ static erg_err_t shop_payment_payment_service_charge_request_v1_shim(
     const shop_payment_payment_service_actor_t *h = handlers;
     if (h->charge_request == NULL)
         return ERG_ENOTACCEPTED;
-    void *up = NULL;
-    erg_err_t rv = erg_codec_convert(&shop_payment_registry,
-        &shop_payment_charge_request_v1_desc,
-        &shop_payment_charge_request_v2_desc, msg, &up);
+    shop_payment_charge_request_v2_t *up = NULL;
+    erg_err_t rv = shop_payment_charge_request_v1_to_v2(msg, &up);
     if (rv != ERG_OK)
         return rv;
     rv = h->charge_request(state, up, reply);

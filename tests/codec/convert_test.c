@@ -200,8 +200,7 @@ static void test_copy_is_one_detached_block_equal_to_the_source(void **state) {
     assert_null(copy);
 }
 
-/* ---- dispatch
- * ----------------------------------------------------------------- */
+/* ---- dispatch ------------------------------------------------------------ */
 
 typedef struct service_state {
     int charges;

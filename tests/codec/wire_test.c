@@ -48,8 +48,7 @@ static uint8_t *encode_new(const erg_codec_desc_t *d, const void *v,
     return buf;
 }
 
-/* ---- round trips ----------------------------------------------------------
- */
+/* ---- round trips --------------------------------------------------------- */
 
 static shop_payment_line_item_t items[2] = {
     {{"sku-1", 5}, 3},
@@ -200,8 +199,7 @@ static void test_message_header_carries_id_version_and_length(void **state) {
     ERG_FAIL(erg_codec_header_read(buf, 15, &h), ERG_ETRUNCATED);
 }
 
-/* ---- encode-side checks -----------------------------------------------------
- */
+/* ---- encode-side checks -------------------------------------------------- */
 
 static void test_encode_checks_bounds_utf8_tags_and_room(void **state) {
     (void)state;
@@ -236,8 +234,7 @@ static void test_encode_checks_bounds_utf8_tags_and_room(void **state) {
     ERG_FAIL(erg_codec_encode(&bogus, &li, buf, sizeof buf, &len), ERG_EINVAL);
 }
 
-/* ---- hostile bytes ----------------------------------------------------------
- */
+/* ---- hostile bytes ------------------------------------------------------- */
 
 static void expect_decode(const erg_codec_desc_t *d, const uint8_t *buf,
                           size_t len, erg_err_t want) {

@@ -45,8 +45,7 @@ void erg_codec_scratch_fini(erg_codec_scratch_t *sc) {
     sc->used = 0;
 }
 
-/* ---- numbers ---------------------------------------------------------------
- */
+/* ---- numbers ------------------------------------------------------------- */
 
 typedef enum num_class {
     NUM_NONE,
@@ -254,8 +253,7 @@ static erg_err_t assign_num(unsigned mode, unsigned from, const void *src,
     return ERG_OK;
 }
 
-/* ---- values ----------------------------------------------------------------
- */
+/* ---- values -------------------------------------------------------------- */
 
 /* Two types held the same way in C (bounds aside) can share memory. */
 static bool same_ctype(const erg_codec_type_t *a, const erg_codec_type_t *b) {
@@ -432,11 +430,9 @@ erg_err_t erg_codec_assign(erg_codec_scratch_t *sc, unsigned mode,
     return assign_value(sc, mode, from, src, to, dst, 0);
 }
 
-/* ---- copies and chains -----------------------------------------------------
- */
+/* ---- copies and chains --------------------------------------------------- */
 
-/* ---- deep copies -----------------------------------------------------------
- */
+/* ---- deep copies --------------------------------------------------------- */
 
 /* A copy is laid out as a decoded value is: the top value, then 8-aligned
  * arrays and optional boxes, then the string bytes, in one block. */
@@ -714,12 +710,20 @@ erg_err_t erg_codec_convert(const erg_codec_registry_t *reg,
     if (from->wire_id != to->wire_id || reg->nconvs == 0)
         return ERG_EVERSION;
     size_t n = reg->nconvs;
-    /* One allocation for the search: two index arrays, then two pointer
-     * arrays (sizes and pointers are both 8 bytes here, but keep it exact). */
+    /* The search needs two index arrays and two pointer arrays of m. */
     size_t m = n + 1;
-    size_t *via = erg__malloc(m * (2 * sizeof(size_t) + 2 * sizeof(void *)));
-    if (via == NULL)
-        return ERG_ENOMEM;
+    /* Schemas have a few conversions per type: search on the stack, and
+     * allocate only for a registry with many. */
+    enum { LOCAL = 32 };
+    _Static_assert(sizeof(void *) <= sizeof(size_t),
+                   "pointer arrays share the index storage");
+    size_t local[LOCAL * 4];
+    size_t *via = local;
+    if (m > LOCAL) {
+        via = erg__malloc(m * (2 * sizeof(size_t) + 2 * sizeof(void *)));
+        if (via == NULL)
+            return ERG_ENOMEM;
+    }
     size_t *par = via + m;
     const erg_codec_desc_t **node = (const erg_codec_desc_t **)(par + m);
     const erg_codec_conv_t **path = (const erg_codec_conv_t **)(node + m);
@@ -736,7 +740,8 @@ erg_err_t erg_codec_convert(const erg_codec_registry_t *reg,
         cur = next;
         cur_desc = path[s]->to;
     }
-    erg__free(via);
+    if (via != local)
+        erg__free(via);
     if (rv != ERG_OK) {
         erg_codec_free(cur_desc, owned);
         return rv;
@@ -745,8 +750,7 @@ erg_err_t erg_codec_convert(const erg_codec_registry_t *reg,
     return ERG_OK;
 }
 
-/* ---- dispatch --------------------------------------------------------------
- */
+/* ---- dispatch ------------------------------------------------------------ */
 
 const erg_codec_dispatch_t *
 erg_codec_dispatch_find(const erg_codec_actor_t *actor, uint64_t wire_id,

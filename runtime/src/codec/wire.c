@@ -59,7 +59,7 @@ static inline void copy_scalar(void *dst, const void *src, unsigned size) {
     }
 }
 
-/* ---- UTF-8 ------------------------------------------------------------- */
+/* ---- UTF-8 --------------------------------------------------------------- */
 
 bool erg__codec_utf8_valid(const uint8_t *s, size_t len) {
     size_t i = 0;
@@ -105,8 +105,7 @@ bool erg__codec_utf8_valid(const uint8_t *s, size_t len) {
     return true;
 }
 
-/* ---- type facts -----------------------------------------------------------
- */
+/* ---- type facts ---------------------------------------------------------- */
 
 /* A map entry is the C struct { K key; V value; }: the value follows the key
  * at the value's alignment, and the whole is padded to the larger one. */
@@ -193,8 +192,7 @@ static unsigned read_tag(const erg_codec_desc_t *d, const void *value) {
     return tag < 0 ? UINT32_MAX : (unsigned)tag;
 }
 
-/* ---- encoded size ----------------------------------------------------------
- */
+/* ---- encoded size -------------------------------------------------------- */
 
 static size_t varint_len(uint64_t v) {
     size_t n = 1;
@@ -368,8 +366,7 @@ erg_err_t erg_codec_encoded_size(const erg_codec_desc_t *desc,
     return rv;
 }
 
-/* ---- encoding --------------------------------------------------------------
- */
+/* ---- encoding ------------------------------------------------------------ */
 
 typedef struct enc {
     uint8_t *p;
@@ -590,8 +587,7 @@ erg_err_t erg_codec_encode(const erg_codec_desc_t *desc, const void *value,
     return rv;
 }
 
-/* ---- decoding, pass 1: validate and measure -------------------------------
- */
+/* ---- decoding, pass 1: validate and measure ------------------------------ */
 
 /* The first pass walks the input once, checking everything (lengths against
  * the remaining input and the bounds, UTF-8, tags, depth) and adding up the
@@ -804,8 +800,7 @@ static erg_err_t meas_value(meas *m, const erg_codec_type_t *t, int depth) {
     }
 }
 
-/* ---- decoding, pass 2: fill the block -------------------------------------
- */
+/* ---- decoding, pass 2: fill the block ------------------------------------ */
 
 typedef struct fill {
     const uint8_t *p;
@@ -983,8 +978,7 @@ void erg_codec_free(const erg_codec_desc_t *desc, void *value) {
     erg__free(value);
 }
 
-/* ---- message header ---------------------------------------------------------
- */
+/* ---- message header ------------------------------------------------------ */
 
 void erg_codec_header_write(const erg_codec_header_t *h, uint8_t *out) {
     memcpy(out, &h->wire_id, 8);
