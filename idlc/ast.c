@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "diag.h"
 #include "idlc.h"
 
 /* Every list node type starts with its `next` pointer. */
@@ -24,8 +25,18 @@ void idl_list_append(idl_list *l, void *node) {
 }
 
 idl_name idl_name_join(idl_ctx *ctx, idl_name a, idl_name b) {
+    /* Each join copies the name so far: bounding the length keeps a
+     * 10 MB `a.a.a...` linear, and no real name comes near it. */
+    if (a.overlong)
+        return a;
+    if (strlen(a.text) + strlen(b.text) + 1 > IDL_MAX_NAME) {
+        idl_error(ctx, a.loc, "qualified name is longer than %d bytes",
+                  IDL_MAX_NAME);
+        a.overlong = true;
+        return a;
+    }
     idl_name n = {idl_arena_printf(ctx->arena, "%s.%s", a.text, b.text), a.loc,
-                  a.nparts + b.nparts};
+                  a.nparts + b.nparts, false};
     return n;
 }
 

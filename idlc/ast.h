@@ -30,7 +30,8 @@ typedef struct idl_list {
 typedef struct idl_name {
     const char *text;
     idl_loc loc;
-    int nparts; /* dots + 1 */
+    int nparts;    /* dots + 1 */
+    bool overlong; /* longer than IDL_MAX_NAME: reported, then cut */
 } idl_name;
 
 /* ---- literals and expressions -------------------------------------------- */
@@ -212,12 +213,15 @@ struct idl_decl {
     const char *c_name; /* e.g. shop_payment_charge_request_v2_t */
     bool deprecated;
     const char *deprecated_msg;
-    idl_decl *target;        /* conversions: the source version's decl */
-    idl_decl *target_to;     /* conversions: the target version's decl */
-    idl_decl *next_version;  /* message/event: next declared version */
-    uint8_t fingerprint[32]; /* message/event versions */
-    uint64_t wire_id;        /* message/event */
-    int visit;               /* scratch for graph walks */
+    idl_decl *target;               /* conversions: the source version's decl */
+    idl_decl *target_to;            /* conversions: the target version's decl */
+    idl_decl *next_version;         /* message/event: next declared version */
+    idl_decl *last_version;         /* family head: the last version declared */
+    struct idl_strmap *field_index; /* fields/arms by name (checker) */
+    struct idl_strmap *member_index; /* enum members by name (checker) */
+    uint8_t fingerprint[32];         /* message/event versions */
+    uint64_t wire_id;                /* message/event */
+    int visit;                       /* scratch for graph walks */
     struct hold_list *holds; /* structs, unions: what they hold inline */
     int nerrors;             /* conversions: errors found in them */
 };

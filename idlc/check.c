@@ -56,10 +56,28 @@ idl_decl *idl_lookup(idl_ctx *ctx, const idl_file *from, const char *name,
     return d;
 }
 
-idl_decl *idl_find_version(idl_decl *family, uint32_t v) {
-    for (idl_decl *d = family; d != NULL; d = d->next_version)
-        if (d->version == v)
-            return d;
+idl_decl *idl_find_version(idl_ctx *ctx, const idl_decl *family, uint32_t v) {
+    if (family == NULL || family->qname == NULL)
+        return NULL;
+    return idl_strmap_get(
+        ctx->versions, idl_arena_printf(ctx->arena, "%s#%u", family->qname, v));
+}
+
+idl_field *idl_find_field(const idl_decl *rec, const char *name) {
+    if (rec->field_index != NULL)
+        return idl_strmap_get(rec->field_index, name);
+    for (idl_field *f = rec->fields.first; f != NULL; f = f->next)
+        if (strcmp(f->name.text, name) == 0)
+            return f;
+    return NULL;
+}
+
+idl_member *idl_find_member(const idl_decl *en, const char *name) {
+    if (en->member_index != NULL)
+        return idl_strmap_get(en->member_index, name);
+    for (idl_member *m = en->members.first; m != NULL; m = m->next)
+        if (strcmp(m->name.text, name) == 0)
+            return m;
     return NULL;
 }
 
@@ -96,6 +114,8 @@ static const char *suggest_decl(idl_ctx *ctx, const idl_file *from,
 /* Reports an unknown or invisible name; returns the declaration or NULL. */
 static idl_decl *lookup_or_report(idl_ctx *ctx, const idl_file *from,
                                   idl_name name, const char *what) {
+    if (name.overlong)
+        return NULL; /* reported when it was read */
     bool invisible;
     idl_decl *d = idl_lookup(ctx, from, name.text, &invisible);
     if (d != NULL)
@@ -243,7 +263,8 @@ static void check_package_name(idl_ctx *ctx, idl_file *f) {
     while (*p) {
         const char *dot = strchr(p, '.');
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        idl_name seg = {idl_arena_strndup(ctx->arena, p, n), f->package_loc, 1};
+        idl_name seg = {idl_arena_strndup(ctx->arena, p, n), f->package_loc, 1,
+                        false};
         seg.loc.col += (uint32_t)(p - f->package);
         check_name(ctx, seg, LOWER_SNAKE, "package segment");
         p += n;
@@ -286,6 +307,12 @@ static bool is_conversion(const idl_decl *d) {
     return d->kind == IDL_D_UPGRADE || d->kind == IDL_D_DOWNGRADE;
 }
 
+static void add_version(idl_ctx *ctx, idl_decl *d) {
+    idl_strmap_put(ctx->versions,
+                   idl_arena_printf(ctx->arena, "%s#%u", d->qname, d->version),
+                   d);
+}
+
 static void collect(idl_ctx *ctx, idl_file *f, idl_decl *d) {
     if (f->package == NULL)
         return;
@@ -300,10 +327,15 @@ static void collect(idl_ctx *ctx, idl_file *f, idl_decl *d) {
     }
     if (prev == NULL) {
         sym_put(ctx, d->qname, d);
+        if (is_versioned(d)) {
+            d->last_version = d;
+            add_version(ctx, d);
+        }
         return;
     }
     if (is_versioned(d) && prev->kind == d->kind) {
-        idl_decl *same = d->version ? idl_find_version(prev, d->version) : 0;
+        idl_decl *same =
+            d->version ? idl_find_version(ctx, prev, d->version) : NULL;
         if (same != NULL)
             idl_error(ctx, d->version_loc, "duplicate version v%u of %s '%s'",
                       d->version, idl_decl_kind_name(d->kind), d->qname);
@@ -314,10 +346,9 @@ static void collect(idl_ctx *ctx, idl_file *f, idl_decl *d) {
             d->qname = NULL; /* reported; not part of the family */
             return;
         }
-        idl_decl *last = prev;
-        while (last->next_version != NULL)
-            last = last->next_version;
-        last->next_version = d;
+        prev->last_version->next_version = d;
+        prev->last_version = d;
+        add_version(ctx, d);
         return;
     }
     idl_error(ctx, d->name.loc, "'%s' is already declared as %s", d->qname,
@@ -447,6 +478,12 @@ static void check_annots(idl_ctx *ctx, idl_list annots, idl_decl *on,
 
 /* ---- enums, records ------------------------------------------------------ */
 
+static idl_strmap *new_index(idl_ctx *ctx) {
+    idl_strmap *m = idl_arena_alloc(ctx->arena, sizeof(*m));
+    idl_strmap_init(m, ctx->arena);
+    return m;
+}
+
 static void check_enum(idl_ctx *ctx, idl_decl *d) {
     resolve_type(ctx, d->file, d->underlying, 0);
     if (idl_type_is_error(d->underlying))
@@ -458,25 +495,32 @@ static void check_enum(idl_ctx *ctx, idl_decl *d) {
                   d->name.text, idl_type_str(ctx, d->underlying));
         return;
     }
+    /* Members by name (kept for lookups) and by value, so a huge enum is
+     * checked in linear time. */
+    d->member_index = new_index(ctx);
+    idl_strmap *by_value = new_index(ctx);
     for (idl_member *m = d->members.first; m != NULL; m = m->next) {
         check_name(ctx, m->name, UPPER_SNAKE, "enum member");
         idl_check_value(ctx, d->file, m->value, d->underlying, NULL,
                         "enum member '%s'", m->name.text);
-        for (idl_member *p = d->members.first; p != m; p = p->next) {
-            if (strcmp(p->name.text, m->name.text) == 0) {
-                idl_error(ctx, m->name.loc, "duplicate enum member '%s'",
-                          m->name.text);
-                idl_note(ctx, p->name.loc, "first declared here");
-                break;
-            }
-            if (p->value->negative == m->value->negative &&
-                p->value->magnitude == m->value->magnitude) {
-                idl_error(ctx, m->value->loc,
-                          "enum members '%s' and '%s' have the same value",
-                          p->name.text, m->name.text);
-                break;
-            }
+        idl_member *same_name = idl_strmap_get(d->member_index, m->name.text);
+        if (same_name != NULL) {
+            idl_error(ctx, m->name.loc, "duplicate enum member '%s'",
+                      m->name.text);
+            idl_note(ctx, same_name->name.loc, "first declared here");
+            continue;
         }
+        idl_strmap_put(d->member_index, m->name.text, m);
+        const char *key = idl_arena_printf(
+            ctx->arena, "%s%llu", m->value->negative ? "-" : "",
+            (unsigned long long)m->value->magnitude);
+        idl_member *same_value = idl_strmap_get(by_value, key);
+        if (same_value != NULL)
+            idl_error(ctx, m->value->loc,
+                      "enum members '%s' and '%s' have the same value",
+                      same_value->name.text, m->name.text);
+        else
+            idl_strmap_put(by_value, key, m);
     }
 }
 
@@ -493,17 +537,18 @@ static void check_fields(idl_ctx *ctx, idl_decl *d) {
     bool is_union = d->kind == IDL_D_UNION;
     const char *what = is_union ? "union arm" : "field";
     uint32_t index = 0;
+    d->field_index = new_index(ctx);
     for (idl_field *f = d->fields.first; f != NULL; f = f->next) {
         f->index = index++;
         check_annots(ctx, f->annots, NULL, "fields");
         check_name(ctx, f->name, LOWER_SNAKE, what);
-        for (idl_field *p = d->fields.first; p != f; p = p->next) {
-            if (strcmp(p->name.text, f->name.text) == 0) {
-                idl_error(ctx, f->name.loc, "duplicate %s '%s'", what,
-                          f->name.text);
-                idl_note(ctx, p->name.loc, "first declared here");
-                break;
-            }
+        idl_field *first = idl_strmap_get(d->field_index, f->name.text);
+        if (first != NULL) {
+            idl_error(ctx, f->name.loc, "duplicate %s '%s'", what,
+                      f->name.text);
+            idl_note(ctx, first->name.loc, "first declared here");
+        } else {
+            idl_strmap_put(d->field_index, f->name.text, f);
         }
         if (f->type == NULL) {
             if (!is_union)
@@ -688,7 +733,7 @@ static idl_decl *resolve_version(idl_ctx *ctx, idl_decl *actor, idl_name name,
     }
     if (v->version == 0)
         return NULL;
-    idl_decl *d = idl_find_version(fam, v->version);
+    idl_decl *d = idl_find_version(ctx, fam, v->version);
     if (d == NULL) {
         idl_error(ctx, v->loc, "%s '%s' has no version v%u",
                   idl_decl_kind_name(fam->kind), name.text, v->version);
@@ -703,6 +748,7 @@ static idl_decl *resolve_version(idl_ctx *ctx, idl_decl *actor, idl_name name,
 }
 
 static void check_actor(idl_ctx *ctx, idl_decl *a) {
+    idl_strmap *seen = new_index(ctx); /* versions accepted or published */
     for (idl_actor_item *it = a->items.first; it != NULL; it = it->next) {
         idl_decl_kind want =
             (it->verb == IDL_ACT_PUBLISHES || it->verb == IDL_ACT_SUBSCRIBES)
@@ -718,29 +764,15 @@ static void check_actor(idl_ctx *ctx, idl_decl *a) {
             if (v->decl == NULL)
                 continue;
             /* The same version accepted (or published) twice. */
-            for (idl_actor_item *p = a->items.first; p != NULL; p = p->next) {
-                bool p_accepts = p->verb != IDL_ACT_PUBLISHES;
-                bool it_accepts = it->verb != IDL_ACT_PUBLISHES;
-                if (p_accepts != it_accepts)
-                    continue;
-                bool dup = false;
-                for (idl_version_ref *q = p->versions.first; q != NULL;
-                     q = q->next) {
-                    if (p == it && q == v)
-                        break;
-                    if (q->decl == v->decl)
-                        dup = true;
-                }
-                if (dup) {
-                    idl_error(ctx, v->loc, "actor '%s' %s %s v%u twice",
-                              a->name.text,
-                              it_accepts ? "accepts" : "publishes",
-                              v->decl->qname, v->version);
-                    break;
-                }
-                if (p == it)
-                    break;
-            }
+            bool accepts = it->verb != IDL_ACT_PUBLISHES;
+            const char *key = idl_arena_printf(
+                ctx->arena, "%c%p", accepts ? 'a' : 'p', (void *)v->decl);
+            if (idl_strmap_get(seen, key) != NULL)
+                idl_error(ctx, v->loc, "actor '%s' %s %s v%u twice",
+                          a->name.text, accepts ? "accepts" : "publishes",
+                          v->decl->qname, v->version);
+            else
+                idl_strmap_put(seen, key, v);
         }
         if (it->has_response) {
             bool invisible;
@@ -761,32 +793,37 @@ static void check_actor(idl_ctx *ctx, idl_decl *a) {
 
 /* ---- wire ids ------------------------------------------------------------ */
 
+static int wire_id_cmp(const void *pa, const void *pb) {
+    const idl_decl *a = *(idl_decl *const *)pa, *b = *(idl_decl *const *)pb;
+    if (a->wire_id != b->wire_id)
+        return a->wire_id < b->wire_id ? -1 : 1;
+    return strcmp(a->qname, b->qname);
+}
+
+/* Sorted by wire id, colliding families sit next to each other. */
 static void check_wire_ids(idl_ctx *ctx) {
     idl_strmap *t = ctx->syms;
-    idl_decl **fams = NULL;
+    idl_decl **fams = malloc((t->used + 1) * sizeof(*fams));
     size_t n = 0;
+    if (fams == NULL)
+        abort();
     for (size_t i = 0; i < t->cap; i++) {
         idl_decl *d = t->slots[i].value;
         if (d == NULL || !is_versioned(d))
             continue;
-        if (n % 64 == 0) {
-            idl_decl **g = realloc(fams, (n + 64) * sizeof(*g));
-            if (g == NULL)
-                abort();
-            fams = g;
-        }
         fams[n++] = d;
         uint64_t id = idl_wire_id(d->qname);
         for (idl_decl *v = d; v != NULL; v = v->next_version)
             v->wire_id = id;
     }
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n; j++)
-            if (fams[i]->wire_id == fams[j]->wire_id)
-                idl_error(ctx, fams[j]->name.loc,
-                          "wire id of '%s' collides with that of '%s'; "
-                          "rename one of them",
-                          fams[j]->qname, fams[i]->qname);
+    if (n > 1)
+        qsort(fams, n, sizeof(*fams), wire_id_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (fams[i - 1]->wire_id == fams[i]->wire_id)
+            idl_error(ctx, fams[i]->name.loc,
+                      "wire id of '%s' collides with that of '%s'; rename "
+                      "one of them",
+                      fams[i]->qname, fams[i - 1]->qname);
     free(fams);
 }
 
@@ -795,6 +832,8 @@ static void check_wire_ids(idl_ctx *ctx) {
 void idl_check(idl_ctx *ctx) {
     ctx->syms = idl_arena_alloc(ctx->arena, sizeof(*ctx->syms));
     idl_strmap_init(ctx->syms, ctx->arena);
+    ctx->versions = new_index(ctx);
+    ctx->conversions = new_index(ctx);
 
     for (idl_file *f = ctx->files.first; f != NULL; f = f->next)
         if (f->visit == WHITE)

@@ -19,7 +19,13 @@ idl_decl *idl_lookup(idl_ctx *ctx, const idl_file *from, const char *name,
                      bool *invisible);
 
 /* idl_find_version returns version v of the message/event family of d. */
-idl_decl *idl_find_version(idl_decl *family, uint32_t v);
+idl_decl *idl_find_version(idl_ctx *ctx, const idl_decl *family, uint32_t v);
+
+/* A field or arm of a struct, union, message or event by name, and an enum
+ * member by name; NULL when there is none. Hash lookups once the checker
+ * has indexed the declaration, so huge declarations stay linear. */
+idl_field *idl_find_field(const idl_decl *rec, const char *name);
+idl_member *idl_find_member(const idl_decl *en, const char *name);
 
 /* ---- type rules (types.c) ------------------------------------------------ */
 

@@ -66,19 +66,13 @@ static void claim_name(idl_ctx *ctx, idl_strmap *names, const char *cname,
 }
 
 /* Duplicate members and arms are already reported as duplicates; their C
- * names would only repeat the news. */
+ * names would only repeat the news. The indexes hold the first of a name. */
 static bool first_member_named(const idl_decl *d, const idl_member *m) {
-    for (const idl_member *p = d->members.first; p != m; p = p->next)
-        if (strcmp(p->name.text, m->name.text) == 0)
-            return false;
-    return true;
+    return idl_find_member(d, m->name.text) == m;
 }
 
 static bool first_arm_named(const idl_decl *d, const idl_field *a) {
-    for (const idl_field *p = d->fields.first; p != a; p = p->next)
-        if (strcmp(p->name.text, a->name.text) == 0)
-            return false;
-    return true;
+    return idl_find_field(d, a->name.text) == a;
 }
 
 static void name_decl(idl_ctx *ctx, idl_strmap *names, idl_decl *d) {

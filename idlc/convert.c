@@ -5,20 +5,7 @@
 
 #include "check.h"
 #include "diag.h"
-
-static idl_field *find_field(idl_decl *rec, const char *name) {
-    for (idl_field *f = rec->fields.first; f != NULL; f = f->next)
-        if (strcmp(f->name.text, name) == 0)
-            return f;
-    return NULL;
-}
-
-static idl_assign *find_assign(idl_decl *conv, const char *name) {
-    for (idl_assign *a = conv->assigns.first; a != NULL; a = a->next)
-        if (strcmp(a->field.text, name) == 0)
-            return a;
-    return NULL;
-}
+#include "strmap.h"
 
 /* Resolves the message and both versions; false after a diagnostic. */
 static bool resolve_ends(idl_ctx *ctx, idl_decl *conv) {
@@ -72,8 +59,8 @@ static bool resolve_ends(idl_ctx *ctx, idl_decl *conv) {
         return false;
     }
     bool ok = true;
-    conv->target = idl_find_version(fam, conv->version);
-    conv->target_to = idl_find_version(fam, conv->to_version);
+    conv->target = idl_find_version(ctx, fam, conv->version);
+    conv->target_to = idl_find_version(ctx, fam, conv->to_version);
     if (conv->target == NULL) {
         idl_error(ctx, conv->version_loc, "%s: %s '%s' has no version v%u", kw,
                   idl_decl_kind_name(fam->kind), fam->qname, conv->version);
@@ -89,23 +76,19 @@ static bool resolve_ends(idl_ctx *ctx, idl_decl *conv) {
 
 /* Conversions are declared once per (message, from, to). */
 static bool is_duplicate(idl_ctx *ctx, idl_decl *conv) {
-    for (idl_file *f = ctx->files.first; f != NULL; f = f->next) {
-        for (idl_decl *d = f->decls.first; d != NULL; d = d->next) {
-            if (d == conv)
-                return false;
-            if (d->kind == conv->kind && d->target == conv->target &&
-                d->target_to == conv->target_to && d->target != NULL) {
-                idl_error(ctx, conv->loc,
-                          "duplicate %s of '%s' from v%u to "
-                          "v%u",
-                          conv->kind == IDL_D_UPGRADE ? "upgrade" : "downgrade",
-                          conv->target->qname, conv->version, conv->to_version);
-                idl_note(ctx, d->loc, "first declared here");
-                return true;
-            }
-        }
+    const char *key =
+        idl_arena_printf(ctx->arena, "%d %p %p", (int)conv->kind,
+                         (void *)conv->target, (void *)conv->target_to);
+    idl_decl *first = idl_strmap_get(ctx->conversions, key);
+    if (first == NULL) {
+        idl_strmap_put(ctx->conversions, key, conv);
+        return false;
     }
-    return false;
+    idl_error(ctx, conv->loc, "duplicate %s of '%s' from v%u to v%u",
+              conv->kind == IDL_D_UPGRADE ? "upgrade" : "downgrade",
+              conv->target->qname, conv->version, conv->to_version);
+    idl_note(ctx, first->loc, "first declared here");
+    return true;
 }
 
 void idl_check_conversion(idl_ctx *ctx, idl_decl *conv) {
@@ -116,18 +99,21 @@ void idl_check_conversion(idl_ctx *ctx, idl_decl *conv) {
         idl_arena_printf(ctx->arena, "%s v%u", dst->name.text, dst->version);
 
     /* Every assignment names a real target field, once. */
+    idl_strmap assigned;
+    idl_strmap_init(&assigned, ctx->arena);
     for (idl_assign *a = conv->assigns.first; a != NULL; a = a->next) {
-        idl_field *f = find_field(dst, a->field.text);
+        idl_field *f = idl_find_field(dst, a->field.text);
         if (f == NULL || f->type == NULL) {
             idl_error(ctx, a->field.loc, "%s has no field '%s'", dst_name,
                       a->field.text);
             continue;
         }
-        if (find_assign(conv, a->field.text) != a) {
+        if (idl_strmap_get(&assigned, a->field.text) != NULL) {
             idl_error(ctx, a->field.loc, "field '%s' is assigned twice",
                       a->field.text);
             continue;
         }
+        idl_strmap_put(&assigned, a->field.text, a);
         idl_check_value(ctx, conv->file, a->value, f->type, src, "field '%s'",
                         a->field.text);
     }
@@ -139,9 +125,9 @@ void idl_check_conversion(idl_ctx *ctx, idl_decl *conv) {
     if (conv->broken_body)
         return;
     for (idl_field *f = dst->fields.first; f != NULL; f = f->next) {
-        if (f->type == NULL || find_assign(conv, f->name.text) != NULL)
+        if (f->type == NULL || idl_strmap_get(&assigned, f->name.text) != NULL)
             continue;
-        idl_field *from = find_field(src, f->name.text);
+        idl_field *from = idl_find_field(src, f->name.text);
         if (from != NULL && from->type != NULL) {
             if (!idl_type_widens(from->type, f->type))
                 idl_error(ctx, conv->loc,

@@ -38,7 +38,11 @@ static void show_source(idl_ctx *ctx, FILE *out, idl_loc loc) {
         return;
     uint32_t start = f->line_starts[loc.line - 1];
     uint32_t end = start;
-    while (end < f->len && f->src[end] != '\n')
+    /* Scan no further than the window can show: on a 10 MB line, a
+     * thousand diagnostics must not each walk the whole line. */
+    uint64_t stop =
+        (uint64_t)start + (loc.col > 0 ? loc.col - 1 : 0) + SHOW_MAX;
+    while (end < f->len && end < stop && f->src[end] != '\n')
         end++;
     if (end > start && f->src[end - 1] == '\r')
         end--;

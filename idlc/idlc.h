@@ -15,6 +15,8 @@
 
 /* Stop after this many errors: a binary file must not print millions. */
 enum { IDL_MAX_ERRORS = 1000 };
+/* Longest qualified name, in bytes. */
+enum { IDL_MAX_NAME = 1024 };
 /* Deepest type or expression nesting the checker walks. */
 enum { IDL_MAX_DEPTH = 64 };
 
@@ -50,13 +52,15 @@ struct idl_ctx {
     int nmemfiles;
     idl_list files; /* idl_file, load order */
     int nfiles;
-    struct idl_strmap *syms; /* package.Name -> declaration (checker) */
+    struct idl_strmap *syms;        /* package.Name -> declaration (checker) */
+    struct idl_strmap *versions;    /* "package.Name#N" -> version (checker) */
+    struct idl_strmap *conversions; /* (kind, from, to) -> first (checker) */
 
     /* parser state for the file being parsed */
     idl_file *cur_file;
-    idl_loc cur_tok_loc; /* for errors raised inside lemon */
-    bool parse_abort;    /* lemon stack overflow: stop feeding tokens */
-    bool body_error;     /* a syntax error inside a conversion body */
+    idl_loc cur_tok_loc;      /* for errors raised inside lemon */
+    bool parse_abort;         /* lemon stack overflow: stop feeding tokens */
+    bool body_error;          /* a syntax error inside a conversion body */
     idl_loc syntax_error_loc; /* the token of the last syntax error */
 };
 

@@ -20,7 +20,8 @@ void idl_parseFree(void *parser, void (*free_fn)(void *));
 /* ---- tokens -------------------------------------------------------------- */
 
 idl_name idl_tok_name(idl_ctx *ctx, const idl_token *t) {
-    idl_name n = {idl_arena_strndup(ctx->arena, t->text, t->len), t->loc, 1};
+    idl_name n = {idl_arena_strndup(ctx->arena, t->text, t->len), t->loc, 1,
+                  false};
     return n;
 }
 

@@ -23,7 +23,7 @@ static idl_strmap_slot *slot_for(idl_strmap_slot *slots, size_t cap,
 
 void idl_strmap_init(idl_strmap *m, idl_arena *arena) {
     m->arena = arena;
-    m->cap = 256;
+    m->cap = 8; /* grows by doubling; most maps stay small */
     m->used = 0;
     m->slots = idl_arena_alloc(arena, m->cap * sizeof(*m->slots));
 }

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "diag.h"
+#include "strmap.h"
 #include "suggest.h"
 
 typedef enum narrow_mode {
@@ -117,20 +118,6 @@ static void check_string(vctx *v, const idl_expr *e, const idl_type *t) {
 /* ---- names
  * ------------------------------------------------------------------- */
 
-static idl_member *find_member(idl_decl *en, const char *name) {
-    for (idl_member *m = en->members.first; m != NULL; m = m->next)
-        if (strcmp(m->name.text, name) == 0)
-            return m;
-    return NULL;
-}
-
-static idl_field *find_field(idl_decl *rec, const char *name) {
-    for (idl_field *f = rec->fields.first; f != NULL; f = f->next)
-        if (strcmp(f->name.text, name) == 0)
-            return f;
-    return NULL;
-}
-
 static bool is_decl(const idl_type *t, idl_decl_kind k) {
     return t->kind == IDL_TY_DECL && t->decl->kind == k;
 }
@@ -209,7 +196,7 @@ static const idl_type *walk_source_path(vctx *v, const idl_expr *e,
             }
             rec = inner->decl;
         }
-        idl_field *f = find_field(rec, seg);
+        idl_field *f = idl_find_field(rec, seg);
         if (f == NULL || f->type == NULL) {
             const char *hint = did_you_mean(v->ctx, rec, seg);
             if (rec == v->src)
@@ -249,7 +236,7 @@ static bool qualified_member(vctx *v, const idl_expr *e, const idl_type *t) {
                   v->what, e->name.text, d->qname, idl_type_str(v->ctx, t));
         return true;
     }
-    if (find_member(d, dot + 1) == NULL)
+    if (idl_find_member(d, dot + 1) == NULL)
         idl_error(v->ctx, e->loc, "%s: enum '%s' has no member '%s'", v->what,
                   d->qname, dot + 1);
     return true;
@@ -257,14 +244,16 @@ static bool qualified_member(vctx *v, const idl_expr *e, const idl_type *t) {
 
 static void check_path(vctx *v, idl_expr *e, const idl_type *t,
                        narrow_mode mode) {
+    if (e->name.overlong)
+        return; /* reported when it was read */
     const idl_type *inner = unwrap_optional(t);
     if (e->name.nparts == 1) {
         /* Members and arms of the expected type come first. */
         if (is_decl(inner, IDL_D_ENUM) &&
-            find_member(inner->decl, e->name.text))
+            idl_find_member(inner->decl, e->name.text))
             return;
         if (is_decl(inner, IDL_D_UNION)) {
-            idl_field *arm = find_field(inner->decl, e->name.text);
+            idl_field *arm = idl_find_field(inner->decl, e->name.text);
             if (arm != NULL) {
                 if (v->src == NULL)
                     idl_error(v->ctx, e->loc,
@@ -279,7 +268,7 @@ static void check_path(vctx *v, idl_expr *e, const idl_type *t,
                 return;
             }
         }
-        if (v->src != NULL && find_field(v->src, e->name.text) != NULL) {
+        if (v->src != NULL && idl_find_field(v->src, e->name.text) != NULL) {
             const idl_type *from = walk_source_path(v, e, mode);
             if (from != NULL)
                 check_flow(v, e, from, t, mode);
@@ -304,7 +293,7 @@ static void check_path(vctx *v, idl_expr *e, const idl_type *t,
     const char *dot = strchr(e->name.text, '.');
     char *first = idl_arena_strndup(v->ctx->arena, e->name.text,
                                     (size_t)(dot - e->name.text));
-    if (v->src != NULL && find_field(v->src, first) != NULL) {
+    if (v->src != NULL && idl_find_field(v->src, first) != NULL) {
         const idl_type *from = walk_source_path(v, e, mode);
         if (from != NULL)
             check_flow(v, e, from, t, mode);
@@ -326,8 +315,10 @@ static void check_struct_literal(vctx *v, idl_expr *e, const idl_type *t) {
     }
     idl_decl *s = inner->decl;
     const char *outer = v->what, *outer_path = v->path;
+    idl_strmap set; /* fields given a value */
+    idl_strmap_init(&set, v->ctx->arena);
     for (idl_assign *a = e->fields.first; a != NULL; a = a->next) {
-        idl_field *f = find_field(s, a->field.text);
+        idl_field *f = idl_find_field(s, a->field.text);
         if (f == NULL) {
             idl_error(v->ctx, a->field.loc,
                       "%s: struct '%s' has no field "
@@ -336,25 +327,20 @@ static void check_struct_literal(vctx *v, idl_expr *e, const idl_type *t) {
                       did_you_mean(v->ctx, s, a->field.text));
             continue;
         }
-        bool dup = false;
-        for (idl_assign *p = e->fields.first; p != a; p = p->next)
-            dup |= strcmp(p->field.text, a->field.text) == 0;
-        if (dup) {
+        if (idl_strmap_get(&set, a->field.text) != NULL) {
             idl_error(v->ctx, a->field.loc, "%s: field '%s' is set twice",
                       outer, a->field.text);
             continue;
         }
+        idl_strmap_put(&set, a->field.text, a);
         set_path(v, idl_arena_printf(v->ctx->arena, "%s.%s", outer_path,
                                      a->field.text));
         check_expr(v, a->value, f->type, NARROW_NONE);
         set_path(v, outer_path);
     }
     for (idl_field *f = s->fields.first; f != NULL; f = f->next) {
-        bool set = false;
-        for (idl_assign *a = e->fields.first; a != NULL; a = a->next)
-            set |= strcmp(a->field.text, f->name.text) == 0;
-        if (!set && f->def == NULL && f->type != NULL &&
-            !idl_type_has_implicit_default(f->type))
+        if (idl_strmap_get(&set, f->name.text) == NULL && f->def == NULL &&
+            f->type != NULL && !idl_type_has_implicit_default(f->type))
             idl_error(v->ctx, e->loc,
                       "%s: field '%s' of struct '%s' is not "
                       "set and has no default",
@@ -368,7 +354,7 @@ static void check_arm(vctx *v, idl_expr *e, const idl_type *t) {
         mismatch(v, e, t);
         return;
     }
-    idl_field *arm = find_field(inner->decl, e->name.text);
+    idl_field *arm = idl_find_field(inner->decl, e->name.text);
     if (arm == NULL) {
         idl_error(v->ctx, e->loc, "%s: union '%s' has no arm '%s'", v->what,
                   inner->decl->name.text, e->name.text);

@@ -223,6 +223,57 @@ static void test_cli_missing_file_is_an_error(void **state) {
     free(r.err);
 }
 
+/* Builds a schema of n repetitions of `item` between head and tail. */
+static char *repeat(const char *head, const char *item, size_t n,
+                    const char *tail, size_t *len) {
+    size_t hl = strlen(head), il = strlen(item), tl = strlen(tail);
+    char *buf = malloc(hl + il * n + tl + 1);
+    assert_non_null(buf);
+    memcpy(buf, head, hl);
+    for (size_t i = 0; i < n; i++)
+        memcpy(buf + hl + i * il, item, il);
+    memcpy(buf + hl + il * n, tail, tl + 1);
+    *len = hl + il * n + tl;
+    return buf;
+}
+
+static int check_memory(const char *src, size_t len) {
+    idl_memfile file = {"big.erg", src, len};
+    FILE *sink = fopen("/dev/null", "w");
+    assert_non_null(sink);
+    idl_options opts = {.diag_out = sink, .memfiles = &file, .nmemfiles = 1};
+    idl_ctx *ctx = idl_ctx_new(&opts);
+    idl_load(ctx, "big.erg");
+    if (!ctx->stopped)
+        idl_check(ctx);
+    int errors = ctx->errors;
+    idl_ctx_free(ctx);
+    fclose(sink);
+    return errors;
+}
+
+/* Huge declarations and names stay linear: each of these took minutes
+ * when a check was quadratic. The ctest timeout is the real assertion. */
+static void test_huge_inputs_check_in_linear_time(void **state) {
+    (void)state;
+    size_t len;
+    char *src = repeat("package a;\nstruct S { ", "a: i32; ", 1300000,
+                       "}\n", &len);
+    assert_int_equal(check_memory(src, len), IDL_MAX_ERRORS);
+    free(src);
+    src = repeat("package a;\nstruct S { a: ", "a.", 5000000, "B; }\n", &len);
+    assert_int_equal(check_memory(src, len), 1);
+    free(src);
+    src = repeat("package a;\nmessage M v1 {}\nactor A { cast M v1", ", v1",
+                 200000, "; }\n", &len);
+    assert_int_equal(check_memory(src, len), IDL_MAX_ERRORS);
+    free(src);
+    src = repeat("package a;\nenum E : u64 { ", "A = 1; ", 100000, "}\n",
+                 &len);
+    assert_int_equal(check_memory(src, len), IDL_MAX_ERRORS);
+    free(src);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_cases_match_expected_diagnostics),
@@ -230,6 +281,7 @@ int main(void) {
         cmocka_unit_test(test_cli_usage_errors_exit_2),
         cmocka_unit_test(test_cli_help_and_version_exit_0),
         cmocka_unit_test(test_cli_missing_file_is_an_error),
+        cmocka_unit_test(test_huge_inputs_check_in_linear_time),
     };
     return cmocka_run_group_tests_name("idlc.golden", tests, NULL, NULL);
 }
