@@ -280,6 +280,45 @@ test_dispatch_upgrades_older_versions_before_the_handler(void **state) {
     assert_true(row->important);
 }
 
+static erg_err_t on_everything_v3(void *state,
+                                  const kitchen_sink_everything_v3_t *m,
+                                  kitchen_sink_nothing_v2_t *reply) {
+    (void)reply;
+    *(uint64_t *)state = m->id;
+    return ERG_OK;
+}
+
+static void
+test_dispatch_chains_when_no_direct_conversion_exists(void **state) {
+    (void)state;
+    /* Kitchen takes Everything v2 and v3 on one line: v2 reaches the v3
+     * handler through v1 (downgrade, then upgrade). */
+    const kitchen_sink_kitchen_actor_t handlers = {.everything_v3 =
+                                                       on_everything_v3};
+    tv_rng r = {3};
+    tv_arena a = {0};
+    kitchen_sink_everything_v2_t v2;
+    tv_random(&r, &a, &kitchen_sink_everything_v2_desc, &v2, 1, 1);
+    v2.id = 4321;
+    v2.maybe_count = NULL;
+    v2.code = (erg_bytes_t){(const uint8_t *)"ok", 2};
+    v2.ratio = 0.5;
+    v2.grid.len = 0;
+    v2.lookup.len = 0;
+    uint64_t seen = 0;
+    kitchen_sink_nothing_v2_t reply = KITCHEN_SINK_NOTHING_V2_INIT;
+    ERG_PASS(kitchen_sink_kitchen_handle(
+        &handlers, &seen, KITCHEN_SINK_EVERYTHING_WIRE_ID, 2, &v2, &reply));
+    assert_int_equal(seen, 4321);
+    /* A v2 that v1 cannot hold fails the chain with a version error. */
+    v2.id = UINT64_C(1) << 40;
+    ERG_FAIL(kitchen_sink_kitchen_handle(&handlers, &seen,
+                                         KITCHEN_SINK_EVERYTHING_WIRE_ID, 2,
+                                         &v2, &reply),
+             ERG_EVERSION);
+    tv_arena_fini(&a);
+}
+
 typedef struct recorder {
     const erg_codec_desc_t *desc;
     unsigned flags;
@@ -376,6 +415,7 @@ int main(void) {
         T(test_converter_out_of_memory_leaks_nothing),
         T(test_copy_is_one_detached_block_equal_to_the_source),
         T(test_dispatch_upgrades_older_versions_before_the_handler),
+        T(test_dispatch_chains_when_no_direct_conversion_exists),
         T(test_send_helpers_pass_descriptor_and_default_flags),
         T(test_assign_saturates_and_checks_numbers),
 #undef T
