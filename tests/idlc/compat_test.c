@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "idlc.h"
+#include "idlc_test_util.h"
 
 #ifndef IDLC_COMPAT_DIR
 #error "IDLC_COMPAT_DIR must name tests/idlc/compat"
@@ -61,61 +62,6 @@ static const char *const all_rules[] = {
 enum { NRULES = sizeof(all_rules) / sizeof(all_rules[0]) };
 
 /* ---- helpers ------------------------------------------------------------- */
-
-typedef struct run_result {
-    int status;
-    char *out;
-    char *err;
-} run_result;
-
-static run_result run_idlc(int argc, char **argv) {
-    run_result r = {0};
-    size_t out_len = 0, err_len = 0;
-    FILE *out = open_memstream(&r.out, &out_len);
-    FILE *err = open_memstream(&r.err, &err_len);
-    assert_non_null(out);
-    assert_non_null(err);
-    r.status = idlc_main(argc, argv, out, err);
-    fclose(out);
-    fclose(err);
-    return r;
-}
-
-static void free_result(run_result *r) {
-    free(r->out);
-    free(r->err);
-}
-
-static char *read_all(const char *path) {
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    size_t got = fread(buf, 1, (size_t)n, fp);
-    buf[got] = '\0';
-    fclose(fp);
-    return buf;
-}
-
-static void write_file(const char *path, const char *text) {
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s", path);
-    for (char *p = dir + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(dir, 0755);
-            *p = '/';
-        }
-    }
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
 
 static bool is_dir(const char *path) {
     struct stat st;
@@ -453,35 +399,6 @@ static void test_compat_usage_errors_exit_2(void **state) {
 }
 
 /* ---- trees written on the fly -------------------------------------------- */
-
-static char tmpdir[4096];
-static char saved_cwd[4096];
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw) {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int setup_tmpdir(void **state) {
-    (void)state;
-    if (getcwd(saved_cwd, sizeof(saved_cwd)) == NULL)
-        return -1;
-    const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(tmpdir, sizeof(tmpdir), "%s/erg-compat-XXXXXX", base);
-    if (mkdtemp(tmpdir) == NULL || chdir(tmpdir) != 0)
-        return -1;
-    return 0;
-}
-
-static int teardown_tmpdir(void **state) {
-    (void)state;
-    int rc = chdir(saved_cwd);
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    return rc;
-}
 
 static const char common_v1[] = "package shop.common;\n"
                                 "\n"

@@ -20,44 +20,11 @@
 #include <unistd.h>
 
 #include "idlc.h"
+#include "idlc_test_util.h"
 
 #ifndef IDLC_CASES_DIR
 #error "IDLC_CASES_DIR must name tests/idlc/cases"
 #endif
-
-typedef struct run_result {
-    int status;
-    char *out;
-    char *err;
-} run_result;
-
-static run_result run_idlc(int argc, char **argv) {
-    run_result r = {0};
-    size_t out_len = 0, err_len = 0;
-    FILE *out = open_memstream(&r.out, &out_len);
-    FILE *err = open_memstream(&r.err, &err_len);
-    assert_non_null(out);
-    assert_non_null(err);
-    r.status = idlc_main(argc, argv, out, err);
-    fclose(out);
-    fclose(err);
-    return r;
-}
-
-static char *read_all(const char *path) {
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    size_t got = fread(buf, 1, (size_t)n, fp);
-    buf[got] = '\0';
-    fclose(fp);
-    return buf;
-}
 
 static int name_cmp(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);

@@ -15,33 +15,9 @@
 #include <unistd.h>
 
 #include "idlc.h"
+#include "idlc_test_util.h"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-typedef struct run_result {
-    int status;
-    char *out;
-    char *err;
-} run_result;
-
-static run_result run_argv(int argc, char **argv) {
-    run_result r = {0};
-    size_t out_len = 0, err_len = 0;
-    FILE *out = open_memstream(&r.out, &out_len);
-    FILE *err = open_memstream(&r.err, &err_len);
-    assert_non_null(out);
-    assert_non_null(err);
-    r.status = idlc_main(argc, argv, out, err);
-    fclose(out);
-    fclose(err);
-    return r;
-}
-
-static void free_result(run_result *r) {
-    free(r->out);
-    free(r->err);
-    r->out = r->err = NULL;
-}
 
 /* `idlc lock --lock erg.lock [flags...] main.erg`; flags is a
  * space-separated list ("" for plain verification). */
@@ -53,36 +29,9 @@ static run_result lock_run(const char *flags) {
     for (char *tok = strtok(copy, " "); tok != NULL; tok = strtok(NULL, " "))
         argv[argc++] = tok;
     argv[argc++] = "main.erg";
-    run_result r = run_argv(argc, argv);
+    run_result r = run_idlc(argc, argv);
     free(copy);
     return r;
-}
-
-static char *read_all(const char *path) {
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    size_t got = fread(buf, 1, (size_t)n, fp);
-    buf[got] = '\0';
-    fclose(fp);
-    return buf;
-}
-
-static void write_file(const char *path, const char *text) {
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
-
-static bool exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0;
 }
 
 /* Fails with idlc's output when status or an expected substring is off. */
@@ -104,37 +53,6 @@ static void lock_schema(const char *schema) {
     free_result(&r);
     assert_true(exists("erg.lock"));
     assert_true(exists("erg.lock.shapes"));
-}
-
-/* ---- fixture: a fresh directory per test --------------------------------- */
-
-static char tmpdir[4096];
-static char saved_cwd[4096];
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw) {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int setup_tmpdir(void **state) {
-    (void)state;
-    if (getcwd(saved_cwd, sizeof(saved_cwd)) == NULL)
-        return -1;
-    const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(tmpdir, sizeof(tmpdir), "%s/erg-lock-XXXXXX", base);
-    if (mkdtemp(tmpdir) == NULL || chdir(tmpdir) != 0)
-        return -1;
-    return 0;
-}
-
-static int teardown_tmpdir(void **state) {
-    (void)state;
-    int rc = chdir(saved_cwd);
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    return rc;
 }
 
 /* ---- the lock file's format ---------------------------------------------- */
@@ -171,7 +89,7 @@ static const char orders[] = "package t;\n"                    /* 1 */
 /* The fingerprint idlc prints for "qname vN", as 64 hex digits. */
 static char *fingerprint_of(const char *key) {
     char *argv[] = {"idlc", "fingerprint", "main.erg"};
-    run_result r = run_argv(3, argv);
+    run_result r = run_idlc(3, argv);
     expect_run(&r, 0, NULL);
     char *found = NULL;
     for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
@@ -763,7 +681,7 @@ static void test_lock_usage_errors_exit_2(void **state) {
         {6, dangling_i, "'-I'"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        run_result r = run_argv(cases[i].argc, cases[i].argv);
+        run_result r = run_idlc(cases[i].argc, cases[i].argv);
         expect_run(&r, 2, cases[i].says);
         expect_run(&r, 2, "usage: idlc lock --lock FILE");
         free_result(&r);
