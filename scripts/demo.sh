@@ -40,6 +40,9 @@ if "$idlc" check "$tmp/broken.erg"; then
 fi
 echo "ok: rejected with exit status 1"
 
-step "example: erg's error table"
-"$build/bin/example_errors" | head -8
+step "example: actors on one node (ping-pong by name, a call, a trapped link exit)"
+"$build/bin/example_actors"
+
+step "example: erg's error table (first lines)"
+"$build/bin/example_errors" | head -6
 echo "demo: done"
