@@ -609,6 +609,27 @@ static void gen_init(gen *g, const idl_decl *d) {
 
 /* ---- the source: descriptors --------------------------------------------- */
 
+/* The codec kind of a type, as its ERG_CODEC_* name. */
+static const char *kind_of(gen *g, const idl_type *t) {
+    switch (t->kind) {
+    case IDL_TY_BUILTIN:
+        return A("ERG_CODEC_%s", builtin_kind(t->builtin));
+    case IDL_TY_DECL:
+        return t->decl->kind == IDL_D_ENUM     ? "ERG_CODEC_ENUM"
+               : t->decl->kind == IDL_D_STRUCT ? "ERG_CODEC_STRUCT"
+                                               : "ERG_CODEC_UNION";
+    case IDL_TY_LIST:
+        return "ERG_CODEC_LIST";
+    case IDL_TY_MAP:
+        return "ERG_CODEC_MAP";
+    case IDL_TY_OPTIONAL:
+        return "ERG_CODEC_OPTIONAL";
+    case IDL_TY_NAMED:
+        break;
+    }
+    return "0";
+}
+
 /* Emits the type node of t (children first) and returns its name. */
 static const char *gen_node(gen *g, const idl_type *t, const char *npath,
                             const char *tpath) {
@@ -761,13 +782,14 @@ static void gen_record_desc(gen *g, const idl_decl *d) {
         for (const idl_field *f = d->fields.first; f != NULL;
              f = f->next, i++) {
             if (d->kind == IDL_D_UNION && f->type == NULL)
-                idl_emit_line(c, "    {\"%s\", 0, NULL},", f->name.text);
+                idl_emit_line(c, "    {\"%s\", 0, 0, NULL},", f->name.text);
             else if (d->kind == IDL_D_UNION)
-                wline(c, "    {\"%s\", offsetof(%s, u), &%s},", f->name.text,
-                      d->c_name, nodes[i]);
+                wline(c, "    {\"%s\", offsetof(%s, u), %s, &%s},",
+                      f->name.text, d->c_name, kind_of(g, f->type), nodes[i]);
             else
-                wline(c, "    {\"%s\", offsetof(%s, %s), &%s},", f->name.text,
-                      d->c_name, f->name.text, nodes[i]);
+                wline(c, "    {\"%s\", offsetof(%s, %s), %s, &%s},",
+                      f->name.text, d->c_name, f->name.text,
+                      kind_of(g, f->type), nodes[i]);
         }
         idl_emit_line(c, "};");
     }

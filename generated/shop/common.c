@@ -61,9 +61,9 @@ static const erg_codec_type_t shop_common_money_currency_ty = {
         shop_common_currency_t), UINT64_C(0), NULL, NULL,
         &shop_common_currency_desc};
 static const erg_codec_field_t shop_common_money_fields[2] = {
-    {"amount", offsetof(shop_common_money_t, amount),
+    {"amount", offsetof(shop_common_money_t, amount), ERG_CODEC_I64,
         &shop_common_money_amount_ty},
-    {"currency", offsetof(shop_common_money_t, currency),
+    {"currency", offsetof(shop_common_money_t, currency), ERG_CODEC_ENUM,
         &shop_common_money_currency_ty},
 };
 const erg_codec_desc_t shop_common_money_desc = {

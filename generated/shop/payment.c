@@ -60,9 +60,9 @@ static const erg_codec_type_t shop_payment_line_item_qty_ty = {
     ERG_CODEC_U32, sizeof(uint32_t), _Alignof(uint32_t), UINT64_C(0), NULL,
         NULL, NULL};
 static const erg_codec_field_t shop_payment_line_item_fields[2] = {
-    {"sku", offsetof(shop_payment_line_item_t, sku),
+    {"sku", offsetof(shop_payment_line_item_t, sku), ERG_CODEC_STRING,
         &shop_payment_line_item_sku_ty},
-    {"qty", offsetof(shop_payment_line_item_t, qty),
+    {"qty", offsetof(shop_payment_line_item_t, qty), ERG_CODEC_U32,
         &shop_payment_line_item_qty_ty},
 };
 const erg_codec_desc_t shop_payment_line_item_desc = {
@@ -85,9 +85,11 @@ static const erg_codec_type_t shop_payment_method_iban_ty = {
     ERG_CODEC_STRING, sizeof(erg_str_t), _Alignof(erg_str_t), UINT64_C(34),
         NULL, NULL, NULL};
 static const erg_codec_field_t shop_payment_method_fields[3] = {
-    {"card", offsetof(shop_payment_method_t, u), &shop_payment_method_card_ty},
-    {"iban", offsetof(shop_payment_method_t, u), &shop_payment_method_iban_ty},
-    {"cash", 0, NULL},
+    {"card", offsetof(shop_payment_method_t, u), ERG_CODEC_STRING,
+        &shop_payment_method_card_ty},
+    {"iban", offsetof(shop_payment_method_t, u), ERG_CODEC_STRING,
+        &shop_payment_method_iban_ty},
+    {"cash", 0, 0, NULL},
 };
 const erg_codec_desc_t shop_payment_method_desc = {
     .magic = ERG_CODEC_MAGIC,
@@ -113,9 +115,9 @@ static const erg_codec_type_t shop_payment_charge_request_v1_amount_ty = {
         NULL};
 static const erg_codec_field_t shop_payment_charge_request_v1_fields[2] = {
     {"order_id", offsetof(shop_payment_charge_request_v1_t, order_id),
-        &shop_payment_charge_request_v1_order_id_ty},
+        ERG_CODEC_U64, &shop_payment_charge_request_v1_order_id_ty},
     {"amount", offsetof(shop_payment_charge_request_v1_t, amount),
-        &shop_payment_charge_request_v1_amount_ty},
+        ERG_CODEC_I64, &shop_payment_charge_request_v1_amount_ty},
 };
 const uint8_t shop_payment_charge_request_v1_fingerprint[32] = {
     0x23, 0x69, 0x24, 0x10, 0x24, 0xce, 0x4a, 0xe8,
@@ -183,19 +185,19 @@ static const erg_codec_type_t shop_payment_charge_request_v2_priority_ty = {
         NULL};
 static const erg_codec_field_t shop_payment_charge_request_v2_fields[7] = {
     {"order_id", offsetof(shop_payment_charge_request_v2_t, order_id),
-        &shop_payment_charge_request_v2_order_id_ty},
+        ERG_CODEC_U64, &shop_payment_charge_request_v2_order_id_ty},
     {"total", offsetof(shop_payment_charge_request_v2_t, total),
-        &shop_payment_charge_request_v2_total_ty},
+        ERG_CODEC_STRUCT, &shop_payment_charge_request_v2_total_ty},
     {"method", offsetof(shop_payment_charge_request_v2_t, method),
-        &shop_payment_charge_request_v2_method_ty},
+        ERG_CODEC_UNION, &shop_payment_charge_request_v2_method_ty},
     {"items", offsetof(shop_payment_charge_request_v2_t, items),
-        &shop_payment_charge_request_v2_items_ty},
+        ERG_CODEC_LIST, &shop_payment_charge_request_v2_items_ty},
     {"note", offsetof(shop_payment_charge_request_v2_t, note),
-        &shop_payment_charge_request_v2_note_ty},
-    {"tags", offsetof(shop_payment_charge_request_v2_t, tags),
+        ERG_CODEC_OPTIONAL, &shop_payment_charge_request_v2_note_ty},
+    {"tags", offsetof(shop_payment_charge_request_v2_t, tags), ERG_CODEC_MAP,
         &shop_payment_charge_request_v2_tags_ty},
     {"priority", offsetof(shop_payment_charge_request_v2_t, priority),
-        &shop_payment_charge_request_v2_priority_ty},
+        ERG_CODEC_I32, &shop_payment_charge_request_v2_priority_ty},
 };
 const uint8_t shop_payment_charge_request_v2_fingerprint[32] = {
     0xdc, 0x12, 0xa8, 0xc8, 0x7e, 0x7c, 0x82, 0xf5,
@@ -225,7 +227,8 @@ static const erg_codec_type_t
         NULL, NULL, NULL};
 static const erg_codec_field_t shop_payment_refund_request_v1_fields[1] = {
     {"transaction_id", offsetof(shop_payment_refund_request_v1_t,
-        transaction_id), &shop_payment_refund_request_v1_transaction_id_ty},
+        transaction_id), ERG_CODEC_STRING,
+        &shop_payment_refund_request_v1_transaction_id_ty},
 };
 const uint8_t shop_payment_refund_request_v1_fingerprint[32] = {
     0x0f, 0xaa, 0x2c, 0xea, 0x74, 0xc9, 0xe3, 0xa9,
@@ -262,10 +265,11 @@ static const erg_codec_type_t shop_payment_charge_response_v1_at_ty = {
         NULL, NULL};
 static const erg_codec_field_t shop_payment_charge_response_v1_fields[3] = {
     {"transaction_id", offsetof(shop_payment_charge_response_v1_t,
-        transaction_id), &shop_payment_charge_response_v1_transaction_id_ty},
+        transaction_id), ERG_CODEC_STRING,
+        &shop_payment_charge_response_v1_transaction_id_ty},
     {"status", offsetof(shop_payment_charge_response_v1_t, status),
-        &shop_payment_charge_response_v1_status_ty},
-    {"at", offsetof(shop_payment_charge_response_v1_t, at),
+        ERG_CODEC_ENUM, &shop_payment_charge_response_v1_status_ty},
+    {"at", offsetof(shop_payment_charge_response_v1_t, at), ERG_CODEC_TIME,
         &shop_payment_charge_response_v1_at_ty},
 };
 const uint8_t shop_payment_charge_response_v1_fingerprint[32] = {
@@ -297,9 +301,9 @@ static const erg_codec_type_t shop_payment_charged_v1_by_ty = {
     ERG_CODEC_PID, sizeof(erg_wire_pid_t), _Alignof(erg_wire_pid_t), UINT64_C(
         0), NULL, NULL, NULL};
 static const erg_codec_field_t shop_payment_charged_v1_fields[2] = {
-    {"order_id", offsetof(shop_payment_charged_v1_t, order_id),
+    {"order_id", offsetof(shop_payment_charged_v1_t, order_id), ERG_CODEC_U64,
         &shop_payment_charged_v1_order_id_ty},
-    {"by", offsetof(shop_payment_charged_v1_t, by),
+    {"by", offsetof(shop_payment_charged_v1_t, by), ERG_CODEC_PID,
         &shop_payment_charged_v1_by_ty},
 };
 const uint8_t shop_payment_charged_v1_fingerprint[32] = {

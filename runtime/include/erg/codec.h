@@ -32,7 +32,7 @@
 /* Bytes of the message header: wire id (8), version (4), body length (4). */
 #define ERG_CODEC_HEADER_SIZE 16
 
-/* ---- held values ------------------------------------------------------- */
+/* ---- held values --------------------------------------------------------- */
 
 /* string, string<N> and atom: UTF-8 bytes, not NUL-terminated in general.
  * Decoded strings are NUL-terminated as a convenience (ptr[len] == 0). */
@@ -74,7 +74,7 @@ typedef struct erg_wire_ref_s {
 #define ERG_STR(lit)    ((erg_str_t){(lit), sizeof(lit) - 1})
 #define ERG_BYTES(p, n) ((erg_bytes_t){(const uint8_t *)(p), (n)})
 
-/* ---- descriptors ------------------------------------------------------- */
+/* ---- descriptors --------------------------------------------------------- */
 
 /* What a type node or descriptor describes. Values are ABI. */
 typedef enum erg_codec_kind_e {
@@ -133,6 +133,7 @@ struct erg_codec_type_s {
 typedef struct erg_codec_field_s {
     const char *name;
     uint32_t offset;
+    uint8_t kind; /* type->kind, here too: saves a dependent load per field */
     const erg_codec_type_t *type;
 } erg_codec_field_t;
 
@@ -177,7 +178,7 @@ struct erg_codec_desc_s {
     const char *const *names; /* ENUM: member names, same order */
 };
 
-/* ---- encoding and decoding ---------------------------------------------- */
+/* ---- encoding and decoding ----------------------------------------------- */
 
 /*
  * erg_codec_encoded_size sets *size to the bytes erg_codec_encode writes
@@ -220,7 +221,7 @@ ERG_EXTERN erg_err_t erg_codec_decode(const erg_codec_desc_t *desc,
  * converter; NULL is a no-op. Thread-safe. */
 ERG_EXTERN void erg_codec_free(const erg_codec_desc_t *desc, void *value);
 
-/* ---- message header ---------------------------------------------------- */
+/* ---- message header ------------------------------------------------------ */
 
 /* The 16-byte header in front of a message body: little-endian wire id,
  * version and body length. */
@@ -259,7 +260,7 @@ ERG_EXTERN erg_err_t erg_codec_decode_msg(const erg_codec_desc_t *desc,
                                           const uint8_t *buf, size_t len,
                                           void **out);
 
-/* ---- conversions and the type registry ---------------------------------- */
+/* ---- conversions and the type registry ----------------------------------- */
 
 /* A generated converter: builds a new value of the target version from
  * `in` (only read) and stores it in *out, freed with erg_codec_free. A
@@ -313,8 +314,7 @@ ERG_EXTERN erg_err_t erg_codec_convert(const erg_codec_registry_t *reg,
 ERG_EXTERN erg_err_t erg_codec_copy(const erg_codec_desc_t *desc,
                                     const void *value, void **out);
 
-/* ---- runtime support of generated converters ------------------------------
- */
+/* ---- runtime support of generated converters ----------------------------- */
 
 /* Scratch memory a converter builds its shallow result in before
  * erg_codec_copy detaches it; freed as a whole. Start with
@@ -357,7 +357,7 @@ ERG_EXTERN erg_err_t erg_codec_assign(erg_codec_scratch_t *sc, unsigned mode,
                                       const void *src,
                                       const erg_codec_type_t *to, void *dst);
 
-/* ---- actor dispatch ----------------------------------------------------- */
+/* ---- actor dispatch ------------------------------------------------------ */
 
 /* How an actor accepts a message. */
 typedef enum erg_codec_verb_e {
@@ -408,8 +408,7 @@ ERG_EXTERN erg_err_t erg_codec_dispatch(const erg_codec_actor_t *actor,
                                         uint32_t version, void *state,
                                         const void *msg, void *reply);
 
-/* ---- sending (the runtime provides the sender) ----------------------------
- */
+/* ---- sending (the runtime provides the sender) --------------------------- */
 
 /* Flags of a send. */
 #define ERG_CODEC_IMPORTANT 0x01u /* delivery is confirmed (cast) */

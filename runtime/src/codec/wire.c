@@ -224,13 +224,13 @@ static erg_err_t size_fields(const erg_codec_desc_t *d, const void *v,
                              int depth, size_t *acc) {
     const char *base = v;
     for (uint32_t i = 0; i < d->nfields; i++) {
-        const erg_codec_type_t *ft = d->fields[i].type;
-        unsigned s = scalar_size(ft->kind);
+        unsigned s = scalar_size(d->fields[i].kind);
         if (s) {
             *acc += s;
             continue;
         }
-        erg_err_t rv = size_value(ft, base + d->fields[i].offset, depth, acc);
+        erg_err_t rv = size_value(d->fields[i].type, base + d->fields[i].offset,
+                                  depth, acc);
         if (rv != ERG_OK)
             return rv;
     }
@@ -412,7 +412,7 @@ static erg_err_t enc_fields(enc *e, const erg_codec_desc_t *d, const void *v,
     const char *base = v;
     for (uint32_t i = 0; i < d->nfields; i++) {
         const erg_codec_field_t *f = &d->fields[i];
-        unsigned s = scalar_size(f->type->kind);
+        unsigned s = scalar_size(f->kind);
         if (s) {
             if (UNLIKELY((size_t)(e->end - e->p) < s))
                 return ERG_ETOOBIG;
@@ -675,13 +675,13 @@ static erg_err_t meas_count(meas *m, uint64_t bound, size_t each,
 
 static erg_err_t meas_fields(meas *m, const erg_codec_desc_t *d, int depth) {
     for (uint32_t i = 0; i < d->nfields; i++) {
-        const erg_codec_type_t *ft = d->fields[i].type;
-        unsigned s = scalar_size(ft->kind);
+        unsigned kind = d->fields[i].kind;
+        unsigned s = scalar_size(kind);
         erg_err_t rv;
-        if (s && ft->kind != ERG_CODEC_BOOL)
+        if (s && kind != ERG_CODEC_BOOL)
             rv = meas_fixed(m, s);
         else
-            rv = meas_value(m, ft, depth);
+            rv = meas_value(m, d->fields[i].type, depth);
         if (rv != ERG_OK)
             return rv;
     }
@@ -836,7 +836,7 @@ static void fill_value(fill *f, const erg_codec_type_t *t, void *dst);
 static void fill_fields(fill *f, const erg_codec_desc_t *d, char *dst) {
     for (uint32_t i = 0; i < d->nfields; i++) {
         const erg_codec_field_t *fd = &d->fields[i];
-        unsigned s = scalar_size(fd->type->kind);
+        unsigned s = scalar_size(fd->kind);
         if (s) {
             copy_scalar(dst + fd->offset, f->p, s);
             f->p += s;
