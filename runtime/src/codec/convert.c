@@ -452,88 +452,6 @@ static void entry_sizes(const erg_codec_type_t *t, size_t *esz, size_t *voff) {
     *esz = align_to(*voff + v->size, k->align > v->align ? k->align : v->align);
 }
 
-/* Adds up what a copy of the value needs beyond its own storage. */
-static void clone_size(const erg_codec_type_t *t, const void *v,
-                       size_t *aligned, size_t *bytes) {
-    if (is_flat(t->kind))
-        return;
-    switch (t->kind) {
-    case ERG_CODEC_STRING:
-    case ERG_CODEC_ATOM:
-    case ERG_CODEC_BYTES: {
-        erg_bytes_t b;
-        memcpy(&b, v, sizeof b);
-        *bytes += b.len + 1;
-        return;
-    }
-    case ERG_CODEC_PID:
-    case ERG_CODEC_REF:
-    case ERG_CODEC_ALIAS: {
-        erg_str_t node; /* the first member of both */
-        memcpy(&node, v, sizeof node);
-        *bytes += node.len + 1;
-        return;
-    }
-    case ERG_CODEC_STRUCT:
-    case ERG_CODEC_MESSAGE: {
-        const erg_codec_desc_t *d = t->desc;
-        for (uint32_t i = 0; i < d->nfields; i++)
-            if (!is_flat(d->fields[i].type->kind))
-                clone_size(d->fields[i].type,
-                           (const char *)v + d->fields[i].offset, aligned,
-                           bytes);
-        return;
-    }
-    case ERG_CODEC_UNION: {
-        const erg_codec_desc_t *d = t->desc;
-        int tag;
-        memcpy(&tag, (const char *)v + d->tag_offset, sizeof tag);
-        const erg_codec_field_t *arm = &d->fields[tag];
-        if (arm->type != NULL)
-            clone_size(arm->type, (const char *)v + arm->offset, aligned,
-                       bytes);
-        return;
-    }
-    case ERG_CODEC_OPTIONAL: {
-        const void *inner;
-        memcpy(&inner, v, sizeof inner);
-        if (inner != NULL) {
-            *aligned += align_to(t->elem->size, 8);
-            clone_size(t->elem, inner, aligned, bytes);
-        }
-        return;
-    }
-    case ERG_CODEC_LIST:
-    case ERG_CODEC_MAP: {
-        erg_codec_list_t l;
-        memcpy(&l, v, sizeof l);
-        size_t esz, voff = 0;
-        if (t->kind == ERG_CODEC_LIST)
-            esz = t->elem->size;
-        else
-            entry_sizes(t, &esz, &voff);
-        *aligned += align_to(l.len * esz, 8);
-        bool flat = t->kind == ERG_CODEC_LIST
-                        ? is_flat(t->elem->kind)
-                        : is_flat(t->key->kind) && is_flat(t->elem->kind);
-        if (flat)
-            return;
-        const char *p = l.ptr;
-        for (size_t i = 0; i < l.len; i++, p += esz) {
-            if (t->kind == ERG_CODEC_LIST) {
-                clone_size(t->elem, p, aligned, bytes);
-            } else {
-                clone_size(t->key, p, aligned, bytes);
-                clone_size(t->elem, p + voff, aligned, bytes);
-            }
-        }
-        return;
-    }
-    default:
-        return;
-    }
-}
-
 /* Copies src into dst (storage of t->size bytes), placing what it points
  * to in the block. dst already holds a byte copy of src. */
 static void clone_fill(clone *c, const erg_codec_type_t *t, void *dst) {
@@ -624,19 +542,19 @@ erg_err_t erg_codec_copy(const erg_codec_desc_t *desc, const void *value,
         *out = NULL;
     if (!erg__codec_desc_ok(desc) || value == NULL || out == NULL)
         return ERG_EINVAL;
-    /* The encoder's checks first (bounds, UTF-8, tags, enum values, depth),
-     * so a copy holds exactly what a peer could decode, and the walks
-     * below meet only valid tags and finite nesting. */
-    size_t wire;
-    erg_err_t rv = erg_codec_encoded_size(desc, value, &wire);
+    /* One walk makes the encoder's checks (bounds, UTF-8, tags, enum
+     * values, depth), so a copy holds exactly what a peer could decode and
+     * the fill below meets only valid tags and finite nesting, and sizes
+     * the block. */
+    erg__codec_sizes_t sz;
+    erg_err_t rv = erg__codec_measure(desc, value, &sz);
     if (rv != ERG_OK)
         return rv;
     erg_codec_type_t t = {.kind = desc->kind,
                           .size = desc->size,
                           .align = desc->align,
                           .desc = desc};
-    size_t aligned = 0, bytes = 0;
-    clone_size(&t, value, &aligned, &bytes);
+    size_t aligned = sz.aligned, bytes = sz.bytes;
     size_t head = align_to(desc->size ? desc->size : 1, 8);
     char *block = erg__malloc(head + aligned + bytes);
     if (block == NULL)

@@ -204,10 +204,10 @@ static size_t varint_len(uint64_t v) {
 }
 
 static erg_err_t size_value(const erg_codec_type_t *t, const void *v, int depth,
-                            size_t *acc);
+                            erg__codec_sizes_t *acc);
 
 static erg_err_t size_str(const uint8_t *p, size_t len, uint64_t bound,
-                          bool utf8, size_t *acc) {
+                          bool utf8, erg__codec_sizes_t *acc) {
     if (bound != 0 && len > bound)
         return ERG_EBOUNDS;
     if (len > UINT32_MAX)
@@ -216,17 +216,18 @@ static erg_err_t size_str(const uint8_t *p, size_t len, uint64_t bound,
         return ERG_EINVAL;
     if (utf8 && !erg__codec_utf8_valid(p, len))
         return ERG_EUTF8;
-    *acc += varint_len(len) + len;
+    acc->wire += varint_len(len) + len;
+    acc->bytes += len + 1; /* a copy NUL-terminates it */
     return ERG_OK;
 }
 
 static erg_err_t size_fields(const erg_codec_desc_t *d, const void *v,
-                             int depth, size_t *acc) {
+                             int depth, erg__codec_sizes_t *acc) {
     const char *base = v;
     for (uint32_t i = 0; i < d->nfields; i++) {
         unsigned s = scalar_size(d->fields[i].kind);
         if (s) {
-            *acc += s;
+            acc->wire += s;
             continue;
         }
         erg_err_t rv = size_value(d->fields[i].type, base + d->fields[i].offset,
@@ -238,10 +239,10 @@ static erg_err_t size_fields(const erg_codec_desc_t *d, const void *v,
 }
 
 static erg_err_t size_value(const erg_codec_type_t *t, const void *v, int depth,
-                            size_t *acc) {
+                            erg__codec_sizes_t *acc) {
     unsigned s = scalar_size(t->kind);
     if (s) {
-        *acc += s;
+        acc->wire += s;
         return ERG_OK;
     }
     switch (t->kind) {
@@ -257,21 +258,21 @@ static erg_err_t size_value(const erg_codec_type_t *t, const void *v, int depth,
     }
     case ERG_CODEC_PID: {
         const erg_wire_pid_t *p = v;
-        *acc += 12;
+        acc->wire += 12;
         return size_str((const uint8_t *)p->node.ptr, p->node.len,
                         ERG_CODEC_ATOM_MAX, true, acc);
     }
     case ERG_CODEC_REF:
     case ERG_CODEC_ALIAS: {
         const erg_wire_ref_t *r = v;
-        *acc += 16;
+        acc->wire += 16;
         return size_str((const uint8_t *)r->node.ptr, r->node.len,
                         ERG_CODEC_ATOM_MAX, true, acc);
     }
     case ERG_CODEC_ENUM:
         if (!enum_has(t->desc, v))
             return ERG_ETAG;
-        *acc += scalar_size(t->desc->underlying);
+        acc->wire += scalar_size(t->desc->underlying);
         return ERG_OK;
     default:
         break;
@@ -287,7 +288,7 @@ static erg_err_t size_value(const erg_codec_type_t *t, const void *v, int depth,
         unsigned tag = read_tag(d, v);
         if (tag >= d->nfields)
             return ERG_ETAG;
-        *acc += varint_len(tag);
+        acc->wire += varint_len(tag);
         const erg_codec_field_t *arm = &d->fields[tag];
         if (arm->type == NULL)
             return ERG_OK;
@@ -296,8 +297,11 @@ static erg_err_t size_value(const erg_codec_type_t *t, const void *v, int depth,
     case ERG_CODEC_OPTIONAL: {
         const void *inner;
         memcpy(&inner, v, sizeof inner);
-        *acc += 1;
-        return inner ? size_value(t->elem, inner, depth, acc) : ERG_OK;
+        acc->wire += 1;
+        if (inner == NULL)
+            return ERG_OK;
+        acc->aligned += align_up(t->elem->size, BLOCK_ALIGN);
+        return size_value(t->elem, inner, depth, acc);
     }
     case ERG_CODEC_LIST: {
         const erg_codec_list_t *l = v;
@@ -307,11 +311,12 @@ static erg_err_t size_value(const erg_codec_type_t *t, const void *v, int depth,
             return ERG_ETOOBIG;
         if (l->ptr == NULL && l->len != 0)
             return ERG_EINVAL;
-        *acc += varint_len(l->len);
+        acc->wire += varint_len(l->len);
         const erg_codec_type_t *et = t->elem;
+        acc->aligned += align_up(l->len * et->size, BLOCK_ALIGN);
         unsigned es = scalar_size(et->kind);
         if (es) {
-            *acc += es * l->len;
+            acc->wire += es * l->len;
             return ERG_OK;
         }
         const char *p = l->ptr;
@@ -330,9 +335,10 @@ static erg_err_t size_value(const erg_codec_type_t *t, const void *v, int depth,
             return ERG_ETOOBIG;
         if (l->ptr == NULL && l->len != 0)
             return ERG_EINVAL;
-        *acc += varint_len(l->len);
+        acc->wire += varint_len(l->len);
         size_t esz, voff;
         entry_layout(t, &esz, &voff);
+        acc->aligned += align_up(l->len * esz, BLOCK_ALIGN);
         const char *p = l->ptr;
         for (size_t i = 0; i < l->len; i++, p += esz) {
             erg_err_t rv = size_value(t->key, p, depth, acc);
@@ -355,14 +361,22 @@ static erg_codec_type_t top_type(const erg_codec_desc_t *d) {
     return t;
 }
 
-erg_err_t erg_codec_encoded_size(const erg_codec_desc_t *desc,
-                                 const void *value, size_t *size) {
-    if (!erg__codec_desc_ok(desc) || value == NULL || size == NULL)
+erg_err_t erg__codec_measure(const erg_codec_desc_t *desc, const void *value,
+                             erg__codec_sizes_t *sizes) {
+    if (!erg__codec_desc_ok(desc) || value == NULL || sizes == NULL)
         return ERG_EINVAL;
     erg_codec_type_t t = top_type(desc);
-    size_t acc = 0;
-    erg_err_t rv = size_value(&t, value, 0, &acc);
-    *size = rv == ERG_OK ? acc : 0;
+    *sizes = (erg__codec_sizes_t){0, 0, 0};
+    return size_value(&t, value, 0, sizes);
+}
+
+erg_err_t erg_codec_encoded_size(const erg_codec_desc_t *desc,
+                                 const void *value, size_t *size) {
+    if (size == NULL)
+        return ERG_EINVAL;
+    erg__codec_sizes_t acc;
+    erg_err_t rv = erg__codec_measure(desc, value, &acc);
+    *size = rv == ERG_OK ? acc.wire : 0;
     return rv;
 }
 
