@@ -206,8 +206,7 @@ static void test_gen_refuses_colliding_type_names(void **state) {
     free(dir);
 }
 
-/* ---- every valid schema compiles ------------------------------------------
- */
+/* ---- every valid schema compiles ----------------------------------------- */
 
 typedef struct schema_set {
     char root[4096];
@@ -239,8 +238,7 @@ static void collect(schema_set *s, const char *dir, int depth) {
     closedir(d);
 }
 
-/* ---- generated/ holds the output for schemas/ -------------------------------
- */
+/* ---- generated/ holds the output for schemas/ ---------------------------- */
 
 /* Compares every file under `want_dir` but README.md with the same path
  * under `got_dir`, both ways; returns the first difference or NULL. */
