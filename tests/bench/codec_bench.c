@@ -46,8 +46,7 @@ static void report(const char *shape, const char *op, const char *impl,
         report(shape, op, impl, best, (n), (bytes)); \
     } while (0)
 
-/* ---- the values, the same for both ------------------------------------------
- */
+/* ---- the values, the same for both --------------------------------------- */
 
 static char skus[LINES][16];
 static char keys[ATTRS][12];
@@ -68,8 +67,7 @@ static void fill_text(void) {
         sample_values[i] = (i * 2654435761u) % 2000000 - 1000000;
 }
 
-/* ---- erg
- * ------------------------------------------------------------------------ */
+/* ---- erg ----------------------------------------------------------------- */
 
 static bench_codec_line_t erg_lines[LINES];
 static bench_codec_large_v1_attrs_entry_t erg_attrs[ATTRS];
@@ -102,8 +100,7 @@ static void erg_values(bench_codec_small_v1_t *s, bench_codec_large_v1_t *l) {
     };
 }
 
-/* ---- protobuf-c
- * ------------------------------------------------------------------- */
+/* ---- protobuf-c ---------------------------------------------------------- */
 
 static Line pb_line_store[LINES];
 static Point pb_points[LINES];
