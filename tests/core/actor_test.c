@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#include "erg/event.h"
+
 static erg_pid_t spawn_probe(erg_node_t *node, probe_t *p, int index) {
     probe_init(p, index);
     return probe_spawn(node, p, NULL);
@@ -490,6 +492,85 @@ static void test_actor_node_kill_ends_everything_at_once(void **state) {
     assert_int_equal(atomic_load(&b.term_reason), ERG_REASON_KILL);
 }
 
+
+/* Everything Ergo 3.2 allows during init, done from init. */
+typedef struct busy_init_s {
+    erg_pid_t target;
+    erg_pid_t child;
+    atomic_long ok;
+} busy_init_t;
+
+static erg_reason_t busy_init(erg_proc_t *self, void *args) {
+    busy_init_t *b = args;
+    *(busy_init_t **)erg_proc_state(self) = b;
+    erg_alias_t alias;
+    erg_ref_t token, mref;
+    erg_spawn_opts_t o;
+    erg_spawn_opts_init(&o);
+    o.link_child = true;
+    probe_t *child = (probe_t *)(uintptr_t)b->child.id;
+    if (erg_register_name(self, "busy") != ERG_OK ||
+        erg_alias_create(self, &alias) != ERG_OK ||
+        erg_event_register(self, "busy.news", NULL, &token) != ERG_OK ||
+        erg_monitor(self, erg_to_pid(b->target), &mref) != ERG_OK ||
+        erg_link(self, erg_to_pid(b->target)) != ERG_OK ||
+        erg_spawn(self, &probe_behavior, &o, child, &b->child) != ERG_OK)
+        return ERG_REASON_PANIC;
+    erg_set_trap_exit(self, true);
+    atomic_store(&b->ok, 1);
+    return ERG_REASON_NONE;
+}
+
+static erg_reason_t busy_message(erg_proc_t *self, erg_pid_t from,
+                                 erg_msg_t *msg) {
+    (void)self;
+    (void)from;
+    busy_init_t *b = *(busy_init_t **)erg_proc_state(self);
+    if (erg_msg_type(msg) == ERG_TYPE_EXIT)
+        atomic_fetch_add(&b->ok, 10);
+    if (erg_msg_type(msg) == ERG_TYPE_DOWN)
+        atomic_fetch_add(&b->ok, 100);
+    return ERG_REASON_NONE;
+}
+
+static const erg_behavior_t busy_b = {.name = "busy",
+                                      .state_size = sizeof(void *),
+                                      .init = busy_init,
+                                      .handle_message = busy_message};
+
+static void test_actor_init_may_register_link_monitor_and_spawn(
+    void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t target, child;
+    erg_pid_t tpid = spawn_probe(node, &target, 0);
+    probe_init(&child, 1);
+    busy_init_t b = {.target = tpid};
+    b.child.id = (uint64_t)(uintptr_t)&child;
+    erg_pid_t bpid;
+    ERG_PASS(erg_node_spawn(node, &busy_b, NULL, &b, &bpid));
+    assert_int_equal(atomic_load(&b.ok), 1);
+    erg_pid_t got;
+    ERG_PASS(erg_node_resolve_name(node, "busy", &got));
+    assert_true(erg_pid_equal(got, bpid));
+    unsigned subs;
+    ERG_PASS(erg_node_event_subscribers(node, "busy.news", &subs));
+    erg_proc_info_t info;
+    ERG_PASS(erg_node_process_info(node, bpid, &info));
+    assert_int_equal(info.aliases, 1);
+    /* link_child: the child's exit reaches the (trapping) parent. */
+    while (erg_pid_is_nil(child.pid))
+        probe_sleep_ms(1);
+    ERG_PASS(erg_node_send_exit(node, child.pid, ERG_REASON_USER + 1));
+    assert_true(probe_wait(&b.ok, 11));
+    /* The target's exit: one exit (link) and one down (monitor). */
+    ERG_PASS(erg_node_send_exit(node, tpid, ERG_REASON_USER + 2));
+    assert_true(probe_wait(&b.ok, 121));
+    probe_sleep_ms(20);
+    assert_int_equal(atomic_load(&b.ok), 121);
+    ERG_PASS(erg_node_stop(node));
+}
+
 /* --- Calls ------------------------------------------------------------- */
 
 static void test_actor_call_gets_reply_matched_by_ref(void **state) {
@@ -926,6 +1007,7 @@ int main(void) {
         T(test_actor_racing_kills_and_exits_notify_exactly_once),
         T(test_actor_name_monitor_fires_on_unregister),
         T(test_actor_node_kill_ends_everything_at_once),
+        T(test_actor_init_may_register_link_monitor_and_spawn),
         T(test_actor_call_gets_reply_matched_by_ref),
         T(test_actor_call_times_out_and_late_reply_is_dropped),
         T(test_actor_request_continuation_and_reply_later),

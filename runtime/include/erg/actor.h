@@ -234,8 +234,10 @@ ERG_EXTERN erg_err_t erg_send_exit(erg_proc_t *self, erg_pid_t pid,
  * erg_call sends request to target's handle_call and blocks this handler up
  * to timeout_ms (0 = 5 s) for the response, stored in *reply (owned by the
  * caller). The response is matched by ref; one arriving after the timeout
- * is dropped. The worker thread is handed to another thread while blocked,
- * so callers never starve the node. request is taken only on ERG_OK.
+ * is dropped. An idle callee runs its turn on the caller's thread at once;
+ * otherwise the caller spins briefly, then hands its worker to another
+ * thread while blocked, so callers never starve the node (docs/runtime.md).
+ * request is taken only on ERG_OK.
  * Errors: those of erg_send; ERG_ETIMEDOUT; ERG_ENOTALLOWED (target is
  * self); ERG_ENOTSUP (target has no handle_call); ERG_ETERMINATED (the
  * target terminated before answering, or self was killed meanwhile); an

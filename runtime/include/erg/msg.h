@@ -89,7 +89,7 @@ typedef int32_t erg_reason_t;
 #define ERG_REASON_NONE     0
 #define ERG_REASON_NORMAL   1 /* finished its work */
 #define ERG_REASON_SHUTDOWN 2 /* asked to stop (node stop, supervisor) */
-#define ERG_REASON_KILL     3 /* killed: erg_kill, untrappable */
+#define ERG_REASON_KILL     3 /* killed; sent as an exit, untrappable */
 #define ERG_REASON_PANIC    4 /* a handler reported a fatal error */
 #define ERG_REASON_USER     1000
 
