@@ -2,6 +2,7 @@
 /* msg_test.c: message refcounts, payloads, envelopes, and reasons. */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "core/msg.h"
@@ -80,6 +81,47 @@ static void test_msg_pid_format_and_compare(void **state) {
     assert_int_not_equal(erg_node_hash("a@h"), erg_node_hash("b@h"));
 }
 
+
+typedef struct hand_s {
+    erg_msg_t **msgs;
+    int n;
+} hand_t;
+
+static void *release_all(void *arg) {
+    hand_t *h = arg;
+    for (int i = 0; i < h->n; i++)
+        erg_msg_release(h->msgs[i]);
+    return NULL;
+}
+
+static void test_msg_pool_reuses_blocks_across_threads_and_frees_at_end(
+    void **state) {
+    (void)state;
+    enum { N = 1000, ROUNDS = 5 };
+    erg_msg_t *msgs[N];
+    erg__msg_pool_retain();
+    long allocs_after_first = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < N; i++)
+            ERG_PASS(erg_msg_new(NULL, 16, &msgs[i]));
+        /* Freed on another thread: its cache hands batches back. */
+        hand_t h = {msgs, N};
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, release_all, &h), 0);
+        pthread_join(th, NULL);
+        if (r == 0)
+            allocs_after_first = erg_test_alloc_count();
+    }
+    /* Later rounds were served from the pool. */
+    assert_int_equal(erg_test_alloc_count(), allocs_after_first);
+    /* Bigger payloads are not pooled. */
+    erg_msg_t *big;
+    ERG_PASS(erg_msg_new(NULL, ERG__MSG_POOL_PAYLOAD + 1, &big));
+    erg_msg_release(big);
+    erg__msg_pool_release();
+    assert_int_equal(erg_test_alloc_live(), 0);
+}
+
 static int setup(void **state) {
     return erg_test_setup_alloc(state);
 }
@@ -96,6 +138,7 @@ int main(void) {
         T(test_msg_embedded_envelope_serves_one_delivery_at_a_time),
         T(test_msg_reason_strings),
         T(test_msg_pid_format_and_compare),
+        T(test_msg_pool_reuses_blocks_across_threads_and_frees_at_end),
     };
     return cmocka_run_group_tests_name("core.msg", tests, NULL, NULL);
 }

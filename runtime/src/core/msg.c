@@ -2,6 +2,8 @@
 /* msg.c: refcounted messages and their mail envelopes. */
 #include "core/msg.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,13 +18,162 @@ const char erg_type_event_start[] = "erg.event_start";
 const char erg_type_event_stop[] = "erg.event_stop";
 const char erg_type_log[] = "erg.log";
 
+/* --- The message pool -------------------------------------------------- */
+
+enum {
+    BLOCK_SIZE = sizeof(erg_msg_t) + ERG__MSG_POOL_PAYLOAD,
+    CACHE_MAX = 256, /* blocks a thread keeps */
+    BATCH = 128,     /* blocks moved to or from the global list at once */
+};
+
+/* A free block; a batch is a chain of BATCH blocks, chained to the next
+ * batch through its first block's next_batch. */
+typedef struct free_block_s {
+    struct free_block_s *next;
+    struct free_block_s *next_batch;
+    unsigned count; /* blocks in the batch this one heads */
+} free_block_t;
+
+typedef struct cache_s {
+    free_block_t *head;
+    unsigned n;
+    bool keyed; /* the exit destructor is registered for this thread */
+} cache_t;
+
+static _Thread_local cache_t cache;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static free_block_t *batches;     /* full batches */
+static atomic_uint pool_users;    /* running nodes; 0 = no pooling;
+                                     changed under pool_lock */
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t cache_key;
+
+static void free_chain(free_block_t *b) {
+    while (b != NULL) {
+        free_block_t *next = b->next;
+        erg__free(b);
+        b = next;
+    }
+}
+
+/* Gives a chain of n blocks to the global list, in batches; under no lock.
+ * Without users the blocks go back to the allocator. */
+static void give_back(free_block_t *head, unsigned n) {
+    pthread_mutex_lock(&pool_lock);
+    if (atomic_load(&pool_users) == 0) {
+        pthread_mutex_unlock(&pool_lock);
+        free_chain(head);
+        return;
+    }
+    while (head != NULL) {
+        free_block_t *first = head, *last = head;
+        unsigned count = 1;
+        for (; count < BATCH && last->next != NULL; count++)
+            last = last->next;
+        head = last->next;
+        last->next = NULL;
+        first->count = count;
+        first->next_batch = batches;
+        batches = first;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    (void)n;
+}
+
+/* A thread that used the pool leaves: its cache goes to the others. */
+static void cache_exit(void *arg) {
+    (void)arg;
+    free_block_t *head = cache.head;
+    unsigned n = cache.n;
+    cache.head = NULL;
+    cache.n = 0;
+    give_back(head, n);
+}
+
+static void make_key(void) {
+    (void)pthread_key_create(&cache_key, cache_exit);
+}
+
+void erg__msg_pool_retain(void) {
+    pthread_once(&key_once, make_key);
+    pthread_mutex_lock(&pool_lock);
+    atomic_fetch_add(&pool_users, 1);
+    pthread_mutex_unlock(&pool_lock);
+}
+
+void erg__msg_pool_release(void) {
+    cache_exit(NULL);
+    pthread_mutex_lock(&pool_lock);
+    free_block_t *all = NULL;
+    if (atomic_fetch_sub(&pool_users, 1) == 1) {
+        all = batches;
+        batches = NULL;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    while (all != NULL) {
+        free_block_t *next = all->next_batch;
+        free_chain(all);
+        all = next;
+    }
+}
+
+static erg_msg_t *pool_get(void) {
+    if (cache.head == NULL) {
+        pthread_mutex_lock(&pool_lock);
+        free_block_t *b = batches;
+        if (b != NULL)
+            batches = b->next_batch;
+        pthread_mutex_unlock(&pool_lock);
+        if (b == NULL)
+            return erg__malloc(BLOCK_SIZE);
+        cache.head = b;
+        cache.n = b->count;
+    }
+    free_block_t *b = cache.head;
+    cache.head = b->next;
+    cache.n--;
+    return (erg_msg_t *)(void *)b;
+}
+
+static void pool_put(erg_msg_t *m) {
+    /* A node stops only after its threads have left, so a racing read
+     * here can only come from a user thread, whose cache goes back when
+     * it exits. */
+    if (atomic_load_explicit(&pool_users, memory_order_relaxed) == 0) {
+        erg__free(m);
+        return;
+    }
+    if (!cache.keyed) {
+        /* Registers the exit destructor; the value only needs to be
+         * non-NULL for it to run. */
+        (void)pthread_setspecific(cache_key, &cache);
+        cache.keyed = true;
+    }
+    free_block_t *b = (free_block_t *)(void *)m;
+    b->next = cache.head;
+    cache.head = b;
+    if (++cache.n < CACHE_MAX)
+        return;
+    /* Keep half, hand the other half (one batch) to other threads. */
+    free_block_t *first = cache.head, *last = first;
+    for (unsigned i = 1; i < BATCH; i++)
+        last = last->next;
+    cache.head = last->next;
+    cache.n -= BATCH;
+    last->next = NULL;
+    give_back(first, BATCH);
+}
+
 erg_err_t erg__msg_new_sys(const void *type, size_t size, size_t extra,
                            void (*dtor)(erg_msg_t *), erg_msg_t **out) {
     if (size > SIZE_MAX / 2 || extra > SIZE_MAX / 2)
         return ERG_ETOOBIG;
-    erg_msg_t *m = erg__malloc(sizeof(*m) + size + extra);
+    bool pooled = size + extra <= ERG__MSG_POOL_PAYLOAD;
+    erg_msg_t *m =
+        pooled ? pool_get() : erg__malloc(sizeof(*m) + size + extra);
     if (m == NULL)
         return ERG_ENOMEM;
+    m->pooled = pooled;
     memset(&m->mail, 0, sizeof(m->mail));
     atomic_init(&m->mail_in_use, false);
     atomic_init(&m->refs, 1);
@@ -62,7 +213,10 @@ void erg_msg_release(erg_msg_t *msg) {
         return;
     if (msg->dtor != NULL)
         msg->dtor(msg);
-    erg__free(msg);
+    if (msg->pooled)
+        pool_put(msg);
+    else
+        erg__free(msg);
 }
 
 const void *erg_msg_type(const erg_msg_t *msg) {

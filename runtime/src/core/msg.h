@@ -48,6 +48,7 @@ struct erg_msg_s {
     size_t size;
     /* Releases what the payload holds (runtime messages only). */
     void (*dtor)(erg_msg_t *msg);
+    bool pooled; /* a block of the message pool, returned there */
     max_align_t data[];
 };
 
@@ -64,6 +65,20 @@ void erg__mail_free(erg__mail_t *mail);
 /* erg__mail_discard frees the mail but not the message reference, for a
  * push that failed (the sender keeps its message). */
 void erg__mail_discard(erg__mail_t *mail);
+
+/*
+ * The message pool: blocks for payloads up to ERG__MSG_POOL_PAYLOAD bytes are
+ * kept in per-thread caches that trade batches through a global list, so a
+ * message costs no malloc in steady state, even when one thread allocates
+ * and another frees. Each running node holds the pool; when the last node
+ * stops, the pool's blocks go back to the allocator (so erg holds no memory
+ * between nodes). erg__msg_pool_retain/_release are called by node start
+ * and by the very end of node stop, after its threads have exited; release
+ * also empties the calling thread's cache. Thread-safe.
+ */
+#define ERG__MSG_POOL_PAYLOAD 64
+void erg__msg_pool_retain(void);
+void erg__msg_pool_release(void);
 
 /* erg__msg_new_sys allocates a runtime message with extra bytes of payload
  * beyond size for strings, and a destructor. */

@@ -340,6 +340,8 @@ static void default_logger(const erg_log_record_t *rec, void *arg) {
 static void node_free(erg_node_t *node) {
     erg__sched_free(node->sched);
     erg__timers_free(node->timers);
+    /* After the node's threads left (their caches went back with them). */
+    erg__msg_pool_release();
     erg__events_fini(node);
     erg__idmap_free(node->procs);
     erg__hmap_fini(&node->names);
@@ -375,6 +377,7 @@ erg_err_t erg_node_start(const char *name, const erg_node_opts_t *opts,
     erg_node_t *node = erg__calloc(1, sizeof(*node));
     if (node == NULL)
         return ERG_ENOMEM;
+    erg__msg_pool_retain(); /* node_free releases it */
     strcpy(node->name, name);
     node->hash = erg_node_hash(name);
     uint32_t now = (uint32_t)time(NULL), prev = atomic_load(&last_creation);
