@@ -812,7 +812,7 @@ static void ptimer_fire(erg__timer_t *t) {
             if (mail != NULL) {
                 mail->ref = pt->ref;
                 if (erg__proc_push(p, mail, ERG__MAILBOX_SYSTEM) != ERG_OK)
-                    erg__free(mail);
+                    erg__mail_discard(mail);
             }
             erg__proc_release(p);
         }

@@ -26,6 +26,9 @@ enum {
     BATCH = 128,     /* blocks moved to or from the global list at once */
 };
 
+/* Envelopes come from the same pool. */
+_Static_assert(sizeof(erg__mail_t) <= BLOCK_SIZE, "an envelope fits a block");
+
 /* A free block; a batch is a chain of BATCH blocks, chained to the next
  * batch through its first block's next_batch. */
 typedef struct free_block_s {
@@ -237,8 +240,8 @@ erg__mail_t *erg__mail_new(erg__mail_kind_t kind, erg_msg_t *msg) {
     if (msg != NULL && !atomic_exchange_explicit(&msg->mail_in_use, true,
                                                  memory_order_acquire))
         mail = &msg->mail;
-    else if ((mail = erg__malloc(sizeof(*mail))) == NULL)
-        return NULL;
+    else if ((mail = (erg__mail_t *)(void *)pool_get()) == NULL)
+        return NULL; /* pool blocks fit an envelope: fan-out reuses them */
     mail->node.next = NULL;
     mail->kind = (uint8_t)kind;
     mail->status = ERG_OK;
@@ -254,7 +257,7 @@ void erg__mail_discard(erg__mail_t *mail) {
     if (msg != NULL && mail == &msg->mail)
         atomic_store_explicit(&msg->mail_in_use, false, memory_order_release);
     else
-        erg__free(mail);
+        pool_put((erg_msg_t *)(void *)mail);
 }
 
 void erg__mail_free(erg__mail_t *mail) {

@@ -774,7 +774,7 @@ erg_err_t erg_node_inspect(erg_node_t *node, erg_pid_t pid,
         }
     }
     if (mail != NULL)
-        erg__free(mail);
+        erg__mail_discard(mail);
     erg__proc_release(p);
     erg__waiter_fini(&w);
     if (rv == ERG_OK)
