@@ -283,6 +283,8 @@ typedef struct walk {
 } walk;
 
 static step *reserve(walk *w, size_t n) {
+    if (n == 0)
+        return NULL; /* an empty body: no steps (and no NULL + 0) */
     if (n > w->cap - w->nsteps) {
         size_t cap = w->cap != 0 ? w->cap : 64;
         while (n > cap - w->nsteps)
