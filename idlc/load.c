@@ -94,14 +94,16 @@ static const idl_memfile *find_memfile(idl_ctx *ctx, const char *name) {
 
 /* The path of a file relative to the -I root it lives under, for generated
  * file names; the path as given when it is under no root. */
-static const char *relative_to_root(idl_ctx *ctx, const char *path) {
-    for (int i = 0; i < ctx->nimport_dirs; i++) {
-        const char *root = ctx->import_dirs[i];
+static const char *relative_to_root(idl_ctx *ctx, const char *path,
+                                    const char *real_path) {
+    /* Compare real paths, so `-I ./schemas` matches /abs/schemas/x.erg. */
+    for (int i = 0; i < ctx->nimport_dirs && ctx->memfiles == NULL; i++) {
+        char root[PATH_MAX];
+        if (realpath(ctx->import_dirs[i], root) == NULL)
+            continue;
         size_t n = strlen(root);
-        while (n > 1 && root[n - 1] == '/')
-            n--;
-        if (strncmp(path, root, n) == 0 && path[n] == '/')
-            return path + n + 1;
+        if (strncmp(real_path, root, n) == 0 && real_path[n] == '/')
+            return idl_arena_strdup(ctx->arena, real_path + n + 1);
     }
     while (path[0] == '.' && path[1] == '/')
         path += 2;
@@ -151,7 +153,7 @@ static idl_file *load_path(idl_ctx *ctx, const char *path, idl_loc at,
     f->index = ctx->nfiles++;
     f->path = idl_arena_strdup(ctx->arena, path);
     f->real_path = real_path;
-    f->rel_path = relative_to_root(ctx, f->path);
+    f->rel_path = relative_to_root(ctx, f->path, f->real_path);
     f->src = src;
     f->len = len;
     f->from_cli = from_cli;
