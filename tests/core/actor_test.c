@@ -571,6 +571,61 @@ static void test_actor_init_may_register_link_monitor_and_spawn(
     ERG_PASS(erg_node_stop(node));
 }
 
+
+static void test_actor_watchers_leaving_remove_their_watches(void **state) {
+    (void)state;
+    enum { N = 300 };
+    erg_node_t *node = probe_node(2);
+    probe_t target, *w = calloc(N, sizeof(*w));
+    assert_non_null(w);
+    erg_pid_t tpid = spawn_probe(node, &target, 0);
+    probe_do(node, tpid, probe_op(OP_REG_NAME, erg_to_name("hub")));
+    assert_true(probe_wait(&target.responses, 1));
+    erg_pid_t *wp = calloc(N, sizeof(*wp));
+    for (int i = 0; i < N; i++) {
+        wp[i] = spawn_probe(node, &w[i], 1);
+        probe_do(node, wp[i], probe_op(OP_MONITOR, erg_to_pid(tpid)));
+        probe_do(node, wp[i], probe_op(OP_LINK, erg_to_name("hub")));
+        assert_true(probe_wait(&w[i].responses, 2));
+    }
+    erg_proc_info_t info;
+    ERG_PASS(erg_node_process_info(node, tpid, &info));
+    assert_int_equal(info.monitors, N);
+    assert_int_equal(info.links, N);
+    /* Half leave: their watches go with them. */
+    for (int i = 0; i < N / 2; i++)
+        ERG_PASS(erg_node_send_exit(node, wp[i], ERG_REASON_NORMAL));
+    for (int i = 0; i < N / 2; i++)
+        assert_true(probe_wait(&w[i].terminated, 1));
+    ERG_PASS(erg_node_process_info(node, tpid, &info));
+    assert_int_equal(info.monitors, N / 2);
+    assert_int_equal(info.links, N / 2);
+    /* The name goes: the rest see it once; the link did not end them. */
+    for (int i = N / 2; i < N; i++) {
+        probe_cmd_t trap = probe_op(OP_TRAP, erg_to_pid(wp[i]));
+        trap.n = 1;
+        probe_do(node, wp[i], trap);
+        assert_true(probe_wait(&w[i].responses, 3));
+    }
+    probe_do(node, tpid, probe_op(OP_UNREG_NAME, erg_to_name("hub")));
+    for (int i = N / 2; i < N; i++)
+        assert_true(probe_wait(&w[i].exits, 1));
+    ERG_PASS(erg_node_process_info(node, tpid, &info));
+    assert_int_equal(info.links, 0);
+    assert_int_equal(info.monitors, N / 2);
+    ERG_PASS(erg_node_send_exit(node, tpid, ERG_REASON_USER + 5));
+    for (int i = N / 2; i < N; i++)
+        assert_true(probe_wait(&w[i].downs, 1));
+    probe_sleep_ms(20);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(atomic_load(&w[i].downs), i < N / 2 ? 0 : 1);
+        assert_int_equal(atomic_load(&w[i].exits), i < N / 2 ? 0 : 1);
+    }
+    ERG_PASS(erg_node_stop(node));
+    free(w);
+    free(wp);
+}
+
 /* --- Calls ------------------------------------------------------------- */
 
 static void test_actor_call_gets_reply_matched_by_ref(void **state) {
@@ -1006,6 +1061,7 @@ int main(void) {
         T(test_actor_kill_wakes_a_blocked_call_and_leaves_a_zombie),
         T(test_actor_racing_kills_and_exits_notify_exactly_once),
         T(test_actor_name_monitor_fires_on_unregister),
+        T(test_actor_watchers_leaving_remove_their_watches),
         T(test_actor_node_kill_ends_everything_at_once),
         T(test_actor_init_may_register_link_monitor_and_spawn),
         T(test_actor_call_gets_reply_matched_by_ref),

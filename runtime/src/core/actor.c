@@ -324,33 +324,56 @@ erg_err_t erg__send_exit(erg_node_t *node, erg_pid_t from, erg_pid_t to,
     return rv;
 }
 
-void erg__notify_watch(erg_node_t *node, erg__watch_t *w, erg_pid_t from,
-                       const char *event_name, erg_reason_t reason) {
-    const char *name = NULL;
-    if (w->tkind == ERG_TARGET_NAME || w->tkind == ERG_TARGET_EVENT)
-        name = w->name;
-    (void)event_name;
+/* What a fired watch tells its owner, copied out of the watch. */
+typedef struct note_s {
+    uint8_t kind;
+    erg_target_kind_t tkind;
+    erg_pid_t owner;
+    erg_ref_t ref;
+    erg_alias_t alias;
+} note_t;
+
+/* Sends the exit (link) or down (monitor) of note to its owner (owner_ref,
+ * if given, is a reference the caller holds on it). */
+static void notify(erg_node_t *node, const note_t *n, erg_proc_t *owner_ref,
+                   const char *name, erg_pid_t from, erg_reason_t reason) {
+    erg_proc_t *owner = owner_ref;
+    if (owner == NULL && erg__node_lookup(node, n->owner, &owner) != ERG_OK)
+        return;
+    bool is_exit = n->kind == ERG__WATCH_LINK;
     erg_msg_t *m;
-    /* An event watch holds a reference to its owner; others look it up. */
-    erg_proc_t *owner = w->proc;
-    if (owner == NULL && erg__node_lookup(node, w->owner, &owner) != ERG_OK)
-        owner = NULL;
-    bool is_exit = w->kind == ERG__WATCH_LINK;
-    if (owner != NULL && make_note(is_exit, w->tkind, from, w->alias, name,
-                                   w->ref, reason, &m) == ERG_OK) {
+    if (make_note(is_exit, n->tkind, from, n->alias, name, n->ref, reason,
+                  &m) == ERG_OK) {
         erg__mail_t *mail =
             erg__mail_new(is_exit ? ERG__MAIL_EXIT : ERG__MAIL_DOWN, m);
         if (mail == NULL) {
             erg_msg_release(m);
         } else {
             mail->from = from;
-            mail->ref = w->ref;
+            mail->ref = n->ref;
             if (erg__proc_push(owner, mail, ERG__MAILBOX_URGENT) != ERG_OK)
                 erg__mail_free(mail);
         }
     }
-    if (owner != NULL)
+    if (owner_ref == NULL)
         erg__proc_release(owner);
+}
+
+void erg__notify_watch(erg_node_t *node, erg__watch_t *w, erg_pid_t from,
+                       const char *event_name, erg_reason_t reason) {
+    (void)event_name;
+    /* A fired record only waited for its owner to remove it. */
+    if (!w->fired) {
+        note_t n = {w->kind, w->tkind, w->owner, w->ref, w->alias};
+        const char *name = w->tkind == ERG_TARGET_NAME ||
+                                   w->tkind == ERG_TARGET_EVENT
+                               ? w->name
+                               : NULL;
+        notify(node, &n, w->proc, name, from, reason);
+    }
+    /* An event watch holds a reference to its owner. */
+    if (w->proc != NULL)
+        erg__proc_release(w->proc);
     erg__free(w);
 }
 
@@ -468,30 +491,28 @@ void erg__kill(erg_proc_t *p, erg_reason_t reason) {
         erg__sched_submit(p->node->sched, &p->task);
 }
 
-/* Removes the watch with ref_id from holder's incoming list. */
-static void drop_watch(erg_node_t *node, erg_pid_t holder, uint64_t ref_id) {
+/*
+ * Removes watch w from holder's incoming list in O(1). While the holder is
+ * alive only the owner removes its watches (a fired one stays as a record
+ * until then), so w is still there; once the holder is dead its own
+ * unpublish owns the list and frees w.
+ */
+static void drop_watch(erg_node_t *node, erg_pid_t holder, erg__watch_t *w) {
     erg_proc_t *h = erg__idmap_get(node->procs, holder.id);
     if (h == NULL)
         return;
-    erg__watch_t *found = NULL;
     erg__spin_lock(&h->lock);
-    erg__queue_t *q;
-    ERG__QUEUE_FOREACH(q, &h->incoming) {
-        erg__watch_t *w = ERG__QUEUE_DATA(q, erg__watch_t, link);
-        if (w->ref.id == ref_id) {
-            found = w;
-            break;
-        }
-    }
-    if (found != NULL) {
-        erg__queue_remove(&found->link);
-        if (found->kind == ERG__WATCH_LINK)
+    bool mine = !atomic_load_explicit(&h->dead, memory_order_relaxed);
+    if (mine) {
+        erg__queue_remove(&w->link);
+        if (!w->fired && w->kind == ERG__WATCH_LINK)
             h->nlinks_in--;
-        else
+        else if (!w->fired)
             h->nmonitors_in--;
     }
     erg__spin_unlock(&h->lock);
-    erg__free(found);
+    if (mine)
+        erg__free(w);
     erg__proc_release(h);
 }
 
@@ -499,7 +520,7 @@ static void undo_sub(erg_proc_t *p, erg__sub_t *s) {
     if (s->tkind == ERG_TARGET_EVENT)
         erg__event_unsubscribe(p->node, s);
     else
-        drop_watch(p->node, s->holder, s->ref.id);
+        drop_watch(p->node, s->holder, s->watch);
 }
 
 /* Answers what is left in a closed mailbox, so nobody waits in vain. */
@@ -588,6 +609,14 @@ static erg__sub_t *take_sub(erg_proc_t *p, uint64_t ref_id) {
     return NULL;
 }
 
+/* A watch of s fired: a name or alias that went away leaves the record at
+ * a live holder, which is removed now; otherwise the holder is gone. */
+static void sub_done(erg_proc_t *p, erg__sub_t *s) {
+    if (s->tkind == ERG_TARGET_NAME || s->tkind == ERG_TARGET_ALIAS)
+        drop_watch(p->node, s->holder, s->watch);
+    erg__free(s);
+}
+
 static erg__pending_t *take_pending(erg_proc_t *p, uint64_t ref_id) {
     for (erg__pending_t **pp = &p->pending; *pp != NULL;
          pp = &(*pp)->next) {
@@ -614,7 +643,7 @@ static erg_reason_t on_exit_signal(erg_proc_t *p, erg__mail_t *mail) {
         erg__sub_t *s = take_sub(p, mail->ref.id);
         if (s == NULL)
             return ERG_REASON_NONE;
-        erg__free(s);
+        sub_done(p, s);
     }
     /* A kill sent straight to us is untrappable; a linked process that
      * was killed reports it like any other reason (Erlang's killed). */
@@ -668,7 +697,7 @@ static erg_reason_t dispatch(erg_proc_t *p, erg__mail_t *mail) {
     case ERG__MAIL_DOWN: {
         erg__sub_t *s = take_sub(p, mail->ref.id);
         if (s != NULL) {
-            erg__free(s);
+            sub_done(p, s);
             r = on_message(p, mail->from, mail->msg);
         }
         break;
@@ -938,6 +967,7 @@ static erg_err_t watch_proc(erg_proc_t *owner, erg_proc_t *holder,
         erg__free(w);
         return ERG_ENOMEM;
     }
+    s->watch = w;
     erg_err_t rv = add_watch(holder, w);
     if (rv != ERG_OK) {
         erg__free(w);
@@ -1365,35 +1395,44 @@ erg_err_t erg_register_name(erg_proc_t *self, const char *name) {
     return set_name(self, name);
 }
 
-/* Takes out of p's incoming list the watches on a name or alias. */
+/*
+ * Fires p's watches on a name or alias that went away. They stay in the
+ * list, marked fired, until their owners remove them (in O(1)); what the
+ * notes need is copied under the lock, since an owner may free its record
+ * as soon as the lock is released.
+ */
 static void fire_named_watches(erg_proc_t *p, erg_target_kind_t tkind,
                                const char *name, uint64_t alias_id) {
-    erg__queue_t fired;
-    erg__queue_init(&fired);
     erg__spin_lock(&p->lock);
-    erg__queue_t *q = erg__queue_head(&p->incoming);
-    while (q != &p->incoming) {
-        erg__queue_t *next = q->next;
+    unsigned cap = p->nlinks_in + p->nmonitors_in;
+    erg__spin_unlock(&p->lock);
+    note_t *notes = cap > 0 ? erg__malloc(cap * sizeof(*notes)) : NULL;
+    unsigned n = 0;
+    erg__spin_lock(&p->lock);
+    erg__queue_t *q;
+    ERG__QUEUE_FOREACH(q, &p->incoming) {
         erg__watch_t *w = ERG__QUEUE_DATA(q, erg__watch_t, link);
-        if (w->tkind == tkind &&
-            (tkind == ERG_TARGET_NAME ? strcmp(w->name, name) == 0
-                                      : w->alias.id == alias_id)) {
-            erg__queue_remove(q);
-            erg__queue_insert_tail(&fired, q);
-            if (w->kind == ERG__WATCH_LINK)
-                p->nlinks_in--;
-            else
-                p->nmonitors_in--;
-        }
-        q = next;
+        if (w->fired || w->tkind != tkind ||
+            (tkind == ERG_TARGET_NAME ? strcmp(w->name, name) != 0
+                                      : w->alias.id != alias_id))
+            continue;
+        /* Without room (out of memory, or watches added meanwhile) the
+         * rest stay live and fire when p terminates. */
+        if (n == cap || notes == NULL)
+            break;
+        notes[n++] = (note_t){w->kind, w->tkind, w->owner, w->ref, w->alias};
+        w->fired = true;
+        if (w->kind == ERG__WATCH_LINK)
+            p->nlinks_in--;
+        else
+            p->nmonitors_in--;
     }
     erg__spin_unlock(&p->lock);
-    while (!erg__queue_empty(&fired)) {
-        q = erg__queue_head(&fired);
-        erg__queue_remove(q);
-        erg__notify_watch(p->node, ERG__QUEUE_DATA(q, erg__watch_t, link),
-                          p->pid, NULL, (erg_reason_t)ERG_EUNREGISTERED);
-    }
+    for (unsigned i = 0; i < n; i++)
+        notify(p->node, &notes[i], NULL,
+               tkind == ERG_TARGET_NAME ? name : NULL, p->pid,
+               (erg_reason_t)ERG_EUNREGISTERED);
+    erg__free(notes);
 }
 
 erg_err_t erg_unregister_name(erg_proc_t *self) {

@@ -23,6 +23,8 @@ typedef enum { ERG__WATCH_LINK = 0, ERG__WATCH_MONITOR = 1 } erg__watch_kind_t;
 typedef struct erg__watch_s {
     erg__queue_t link;
     uint8_t kind;              /* erg__watch_kind_t */
+    bool fired;                /* its name/alias went away: only a record
+                                  left for the owner to remove in O(1) */
     erg_target_kind_t tkind;   /* how the owner named the target */
     erg_pid_t owner;
     erg_ref_t ref;             /* identifies the watch in both records */
@@ -40,8 +42,9 @@ typedef struct erg__sub_s {
     erg_pid_t holder; /* the process holding the watch (not for events) */
     erg_pid_t pid;    /* the target as given, for unlink/demonitor */
     erg_alias_t alias;
-    /* Event subscriptions: where the watch is, checked before use (see
-     * erg__event_unsubscribe), so leaving costs O(1), not a list walk. */
+    /* Where the watch is, so leaving costs O(1), not a list walk; checked
+     * before use (the holder still alive, or the event registration still
+     * the same: see drop_watch and erg__event_unsubscribe). */
     void *event;
     uint64_t event_token;
     erg__watch_t *watch;
