@@ -6,6 +6,7 @@
 
 #include "diag.h"
 #include "idlc.h"
+#include "strmap.h"
 
 /* Every list node type starts with its `next` pointer. */
 typedef struct link {
@@ -22,6 +23,26 @@ void idl_list_append(idl_list *l, void *node) {
     else
         l->first = n;
     l->last = n;
+}
+
+static const char *doc_key(idl_ctx *ctx, idl_loc at) {
+    return idl_arena_printf(ctx->arena, "%d:%u:%u", at.file ? at.file->index : -1,
+                            at.line, at.col);
+}
+
+void idl_doc_put(idl_ctx *ctx, idl_loc at, const char *text, size_t len) {
+    if (ctx->docs == NULL) {
+        ctx->docs = idl_arena_alloc(ctx->arena, sizeof(*ctx->docs));
+        idl_strmap_init(ctx->docs, ctx->arena);
+    }
+    while (len > 0 && text[len - 1] == '\n')
+        len--;
+    idl_strmap_put(ctx->docs, doc_key(ctx, at),
+                   idl_arena_strndup(ctx->arena, text, len));
+}
+
+const char *idl_doc_get(idl_ctx *ctx, idl_loc at) {
+    return ctx->docs ? idl_strmap_get(ctx->docs, doc_key(ctx, at)) : NULL;
 }
 
 idl_name idl_name_join(idl_ctx *ctx, idl_name a, idl_name b) {

@@ -213,6 +213,7 @@ struct idl_decl {
     const char *c_name; /* e.g. shop_payment_charge_request_v2_t */
     bool deprecated;
     const char *deprecated_msg;
+    const char *doc;        /* the doc comment above it, or NULL */
     idl_decl *target;               /* conversions: the source version's decl */
     idl_decl *target_to;            /* conversions: the target version's decl */
     idl_decl *next_version;         /* message/event: next declared version */
@@ -272,6 +273,11 @@ idl_version_ref *idl_version_ref_new(idl_ctx *ctx, uint32_t version,
                                      idl_loc loc);
 idl_actor_item *idl_actor_item_new(idl_ctx *ctx, idl_actor_verb verb,
                                    idl_loc loc);
+
+/* Doc comments: the comment block on the lines right above a token,
+ * recorded by the lexer and looked up by the token's position. */
+void idl_doc_put(idl_ctx *ctx, idl_loc at, const char *text, size_t len);
+const char *idl_doc_get(idl_ctx *ctx, idl_loc at);
 
 /* Names of things, for messages and dumps. */
 const char *idl_builtin_name(idl_builtin b);

@@ -488,6 +488,38 @@ static void define_deps(gen *g, const idl_type *t) {
     }
 }
 
+/* The comment above a generated struct: its title line, then the
+ * schema's doc comment for it, if any, line by line. */
+static void emit_doc_comment(idl_emit *h, const char *title, const char *doc) {
+    if (doc == NULL || *doc == '\0') {
+        idl_emit_line(h, "/* %s */", title);
+        return;
+    }
+    idl_emit_line(h, "/* %s", title);
+    for (const char *p = doc; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        /* A "*" "/" inside the schema's comment must not end ours. */
+        char *line = malloc(n * 2 + 1);
+        size_t k = 0;
+        if (line == NULL)
+            abort();
+        for (size_t i = 0; i < n; i++) {
+            line[k++] = p[i];
+            if (p[i] == '*' && i + 1 < n && p[i + 1] == '/')
+                line[k++] = ' ';
+        }
+        line[k] = '\0';
+        if (k == 0)
+            idl_emit_line(h, " *");
+        else
+            idl_emit_line(h, " * %s", line);
+        free(line);
+        p += n + (nl != NULL);
+    }
+    idl_emit_line(h, " */");
+}
+
 static void gen_record(gen *g, const idl_decl *d) {
     if (defined(g, d))
         return;
@@ -504,15 +536,15 @@ static void gen_record(gen *g, const idl_decl *d) {
     for (const idl_field *f = d->fields.first; f != NULL; f = f->next)
         if (f->type != NULL)
             gen_aux(g, f->type, A("%s_%s", b, f->name.text));
-    if (is_msg(d))
-        idl_emit_line(h, "/* %s %s v%u%s%s */",
+    const char *title =
+        is_msg(d) ? A("%s %s v%u%s%s",
                       d->kind == IDL_D_EVENT ? "event" : "message", d->qname,
                       d->version, d->deprecated ? "; deprecated" : "",
                       d->deprecated && d->deprecated_msg
                           ? A(": %s", d->deprecated_msg)
-                          : "");
-    else
-        idl_emit_line(h, "/* %s %s */", idl_decl_kind_name(d->kind), d->qname);
+                          : "")
+                  : A("%s %s", idl_decl_kind_name(d->kind), d->qname);
+    emit_doc_comment(h, title, d->doc);
     idl_emit_line(h, "struct %s_s {", b);
     idl_emit_indent(h, 1);
     if (d->kind == IDL_D_UNION) {

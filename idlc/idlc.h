@@ -55,6 +55,7 @@ struct idl_ctx {
     struct idl_strmap *syms;        /* package.Name -> declaration (checker) */
     struct idl_strmap *versions;    /* "package.Name#N" -> version (checker) */
     struct idl_strmap *conversions; /* (kind, from, to) -> first (checker) */
+    struct idl_strmap *docs; /* "file:line:col" -> doc comment (lexer) */
 
     /* parser state for the file being parsed */
     idl_file *cur_file;

@@ -5,6 +5,12 @@
 
 #include "idlc.h"
 
+/* A growable heap buffer (string literals, doc comments). */
+typedef struct idl_strbuf {
+    char *data;
+    size_t len, cap;
+} idl_strbuf;
+
 typedef struct idl_lexer {
     idl_ctx *ctx;
     idl_file *file;
@@ -14,9 +20,14 @@ typedef struct idl_lexer {
     const unsigned char *line_start; /* for 1-based byte columns */
     uint32_t line;
     const unsigned char *bad_end; /* end of the last reported bad byte run */
+    idl_strbuf doc;          /* comment lines above the next token */
+    bool line_has_content;   /* a token or comment on the current line */
+    const unsigned char *comment_line_start; /* line start of a comment */
 } idl_lexer;
 
 void idl_lexer_init(idl_lexer *lx, idl_ctx *ctx, idl_file *f);
+/* Frees what the lexer holds (the doc buffer). */
+void idl_lexer_fini(idl_lexer *lx);
 
 /* idl_lex returns the next token's TK_* code and fills *tok, or 0 at the end
  * of the file (tok then holds the end position). Comments and whitespace

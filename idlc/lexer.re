@@ -130,10 +130,7 @@ static bool skip_block_comment(idl_lexer *lx, const unsigned char *start) {
 }
 
 /* A growable byte buffer for decoding string literals. */
-typedef struct strbuf {
-    char *data;
-    size_t len, cap;
-} strbuf;
+typedef idl_strbuf strbuf;
 
 static void sb_put(strbuf *b, const void *bytes, size_t n) {
     if (b->len + n + 1 > b->cap) {
@@ -265,7 +262,54 @@ static int lex_string(idl_lexer *lx, idl_token *tok, const unsigned char *q) {
     return TK_STRING;
 }
 
-int idl_lex(idl_lexer *lx, idl_token *tok) {
+/* A line that held neither a token nor a comment ends a doc comment. */
+static void end_line(idl_lexer *lx) {
+    if (!lx->line_has_content)
+        lx->doc.len = 0;
+    lx->line_has_content = false;
+    newline(lx);
+}
+
+static void doc_append(idl_lexer *lx, const unsigned char *s, size_t n) {
+    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    sb_put(&lx->doc, s, n);
+    sb_put(&lx->doc, "\n", 1);
+}
+
+/* Keeps the text of a comment that stands on its own line(s) as the doc of
+ * the next token; trailing comments (after code on their line) are not
+ * docs. For block comments, a leading '*' on each line is dropped. */
+static void collect_doc(idl_lexer *lx, const unsigned char *start,
+                        bool block) {
+    bool own_line = true;
+    for (const unsigned char *q = lx->comment_line_start; q < start; q++)
+        own_line &= *q == ' ' || *q == '\t';
+    lx->line_has_content = true;
+    if (!own_line)
+        return;
+    const unsigned char *s = start + 2;
+    const unsigned char *e = block ? lx->cur - 2 : lx->cur;
+    while (s < e) {
+        const unsigned char *nl = memchr(s, '\n', (size_t)(e - s));
+        const unsigned char *le = nl ? nl : e;
+        const unsigned char *t = s;
+        if (block) {
+            while (t < le && (*t == ' ' || *t == '\t'))
+                t++;
+            if (t < le && *t == '*')
+                t++;
+        }
+        if (t < le && *t == ' ')
+            t++;
+        bool blank_edge = t == le && (s == start + 2 || nl == NULL);
+        if (!blank_edge)
+            doc_append(lx, t, (size_t)(le - t));
+        s = nl ? nl + 1 : e;
+    }
+}
+
+static int lex_token(idl_lexer *lx, idl_token *tok) {
     for (;;) {
         const unsigned char *p = lx->cur;
         memset(tok, 0, sizeof(*tok));
@@ -279,10 +323,15 @@ int idl_lex(idl_lexer *lx, idl_token *tok) {
         /*!re2c
             $                { return 0; }
             [ \t\r\f\v]+     { continue; }
-            "\n"             { newline(lx); continue; }
-            "//"             { skip_line_comment(lx); continue; }
-            "/" "*"          { if (!skip_block_comment(lx, p))
+            "\n"             { end_line(lx); continue; }
+            "//"             { lx->comment_line_start = lx->line_start;
+                               skip_line_comment(lx);
+                               collect_doc(lx, p, false);
+                               continue; }
+            "/" "*"          { lx->comment_line_start = lx->line_start;
+                               if (!skip_block_comment(lx, p))
                                    return 0;
+                               collect_doc(lx, p, true);
                                continue; }
             "\""             { int c = lex_string(lx, tok, p);
                                tok->len = (uint32_t)(lx->cur - p);
@@ -358,4 +407,22 @@ int idl_lex(idl_lexer *lx, idl_token *tok) {
         */
 #undef TOKEN
     }
+}
+
+int idl_lex(idl_lexer *lx, idl_token *tok) {
+    int code = lex_token(lx, tok);
+    if (code != 0) {
+        lx->line_has_content = true;
+        /* The comment block right above a token documents it. */
+        if (lx->doc.len > 0) {
+            idl_doc_put(lx->ctx, tok->loc, lx->doc.data, lx->doc.len);
+            lx->doc.len = 0;
+        }
+    }
+    return code;
+}
+
+void idl_lexer_fini(idl_lexer *lx) {
+    free(lx->doc.data);
+    lx->doc.data = NULL;
 }

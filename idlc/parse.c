@@ -191,6 +191,9 @@ void idl_act_decl(idl_ctx *ctx, idl_list annots, idl_decl *d) {
         return;
     d->annots = annots;
     d->file = ctx->cur_file;
+    /* The doc sits above the first annotation, or above the keyword. */
+    const idl_annot *first = annots.first;
+    d->doc = idl_doc_get(ctx, first ? first->name.loc : d->loc);
     idl_list_append(&ctx->cur_file->decls, d);
 }
 
@@ -512,6 +515,7 @@ void idl_parse_file(idl_ctx *ctx, idl_file *f) {
         idl_parse(parser, 0, tok);
     }
     idl_parseFree(parser, free);
+    idl_lexer_fini(&lx);
     if (f->package == NULL && !saw_package && !ctx->parse_abort) {
         idl_loc start = {f, 1, 1};
         idl_error(ctx, start,
