@@ -86,10 +86,10 @@ static bool parse_args(int argc, char **argv, args *a, bool with_out,
 }
 
 /* Loads and checks the files; returns the context (never NULL). */
-static idl_ctx *compile(const args *a, FILE *err) {
-    idl_options opts = {.import_dirs = a->dirs,
-                        .nimport_dirs = a->ndirs,
-                        .diag_out = err};
+static idl_ctx *compile(const args *a, const idl_options *base) {
+    idl_options opts = *base;
+    opts.import_dirs = a->dirs;
+    opts.nimport_dirs = a->ndirs;
     idl_ctx *ctx = idl_ctx_new(&opts);
     for (int i = 0; i < a->nfiles && !ctx->stopped; i++)
         idl_load(ctx, a->files[i]);
@@ -114,6 +114,12 @@ static void print_fingerprints(idl_ctx *ctx, FILE *out) {
 }
 
 int idlc_main(int argc, char **argv, FILE *out, FILE *err) {
+    idl_options base = {.diag_out = err};
+    return idlc_run(&base, argc, argv, out);
+}
+
+int idlc_run(const idl_options *base, int argc, char **argv, FILE *out) {
+    FILE *err = base->diag_out ? base->diag_out : stderr;
     if (argc < 2) {
         fputs(usage_text, err);
         return 2;
@@ -149,7 +155,7 @@ int idlc_main(int argc, char **argv, FILE *out, FILE *err) {
         fputs(usage_text, err);
         status = 2;
     } else {
-        idl_ctx *ctx = compile(&a, err);
+        idl_ctx *ctx = compile(&a, base);
         status = ctx->errors > 0 ? 1 : 0;
         if (status == 0 && is_fp)
             print_fingerprints(ctx, out);

@@ -94,8 +94,14 @@ void idl_parse_file(idl_ctx *ctx, idl_file *f);
  * are computed for every message and event version. */
 void idl_check(idl_ctx *ctx);
 
-/* idlc_main is the whole command line tool, reentrant: no exit(), no
- * globals. Returns the exit status (0 ok, 1 errors, 2 usage). */
+/* idlc_run is the whole command line tool, reentrant: no exit(), no
+ * globals. base supplies where diagnostics go and, for tests and the
+ * fuzzer, in-memory files; out receives what a command prints. Returns the
+ * exit status (0 ok, 1 errors, 2 usage). main, the golden tests and the
+ * fuzzer all come through here. */
+int idlc_run(const idl_options *base, int argc, char **argv, FILE *out);
+
+/* idlc_main is idlc_run with diagnostics to err and real files. */
 int idlc_main(int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* IDLC_IDLC_H */

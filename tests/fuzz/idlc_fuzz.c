@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* idlc_fuzz.c: libFuzzer harness over idlc's front end (lexer, parser,
- * checker, fingerprints), the same entry points the CLI uses. */
+ * checker, fingerprints), through idlc_run as the CLI itself. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "diag.h"
 #include "idlc.h"
 
 /* A second, valid file the input may import, so the checker's cross-file
@@ -30,10 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         {"base.erg", base_erg, sizeof(base_erg) - 1},
     };
     idl_options opts = {.diag_out = sink, .memfiles = files, .nmemfiles = 2};
-    idl_ctx *ctx = idl_ctx_new(&opts);
-    idl_load(ctx, "fuzz.erg");
-    if (!ctx->stopped)
-        idl_check(ctx);
-    idl_ctx_free(ctx);
+    /* The same entry point as the CLI; fingerprint runs every phase. */
+    char *argv[] = {"idlc", "fingerprint", "fuzz.erg"};
+    idlc_run(&opts, 3, argv, sink);
     return 0;
 }
