@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* actor_bench.c: node-level benchmarks: one-way, ping-pong, call, spawn, fan-out. */
+/* actor_bench.c: one-way, ping-pong, call, spawn and fan-out benchmarks. */
 #include <malloc.h>
 #include <stdatomic.h>
 #include <stdio.h>

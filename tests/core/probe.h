@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* probe.h: a scriptable test actor and helpers shared by the node-level tests. */
+/* probe.h: a scriptable test actor and helpers for node-level tests. */
 #ifndef ERG_TEST_PROBE_H
 #define ERG_TEST_PROBE_H
 

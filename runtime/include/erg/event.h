@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* event.h: named events: a producer publishes, linked/monitoring processes get. */
+/* event.h: named events: producers publish, subscribers receive. */
 #ifndef ERG_EVENT_H
 #define ERG_EVENT_H
 

@@ -103,8 +103,9 @@ ERG_EXTERN erg_err_t erg_node_send(erg_node_t *node, erg_target_t target,
 /*
  * erg_node_call sends request to target as a call and waits up to
  * timeout_ms (0 = 5 s) for the response, stored in *reply (owned by the
- * caller). request is taken only on ERG_OK. Errors as erg_call. May be
- * called from any thread, handlers included (the worker is handed over while
+ * caller). request is taken only on ERG_OK. Errors as erg_call
+ * (ERG_ENOTALLOWED from a handler calling its own process). May be called
+ * from any thread, handlers included (the worker is handed over while
  * blocked, see docs/runtime.md).
  */
 ERG_EXTERN erg_err_t erg_node_call(erg_node_t *node, erg_target_t target,

@@ -605,7 +605,8 @@ erg_err_t erg_node_call_priority(erg_node_t *node, erg_target_t target,
     if (rv == ERG_OK) {
         /* As in erg_call: request is the caller's until ERG_OK. */
         erg_msg_retain(request);
-        rv = erg__deliver(node, NULL, node->pid, target, request,
+        /* From a handler, calling its own process could only time out. */
+        rv = erg__deliver(node, erg__current(), node->pid, target, request,
                           (erg_priority_t)priority, ERG__MAIL_CALL, ref);
         if (rv != ERG_OK)
             erg_msg_release(request);
