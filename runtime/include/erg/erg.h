@@ -14,5 +14,6 @@
 #include "erg/node.h"
 #include "erg/actor.h"
 #include "erg/event.h"
+#include "erg/cron.h"
 
 #endif /* ERG_ERG_H */
