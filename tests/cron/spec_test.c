@@ -88,8 +88,8 @@ static void test_spec_parses_every_syntax_form(void **state) {
 
     /* Surrounding and repeated blanks are fine. */
     s = parse("  */15\t  9-17 * * 1-5  ");
-    assert_true(s.minutes == (1u | 1u << 15 | (uint64_t)1 << 30 |
-                              (uint64_t)1 << 45));
+    assert_true(s.minutes ==
+                (1u | 1u << 15 | (uint64_t)1 << 30 | (uint64_t)1 << 45));
 }
 
 static void test_spec_macros_follow_ergo(void **state) {
@@ -155,8 +155,8 @@ static void test_spec_errors_name_the_field_and_token(void **state) {
         if (rv != ERG_EINVAL)
             fail_msg("\"%s\" was accepted", cases[i].text);
         if (strstr(err, cases[i].msg) == NULL)
-            fail_msg("\"%s\": message \"%s\" lacks \"%s\"", cases[i].text,
-                     err, cases[i].msg);
+            fail_msg("\"%s\": message \"%s\" lacks \"%s\"", cases[i].text, err,
+                     cases[i].msg);
     }
     /* A tiny buffer is truncated, never overrun; NULL is allowed. */
     char tiny[8];
@@ -246,17 +246,13 @@ static void test_next_fifth_friday_skips_months_without_one(void **state) {
 
 static void test_next_nth_and_last_weekday(void **state) {
     (void)state;
-    const int64_t second_monday[] = {at(2026, 1, 12, 8, 0),
-                                     at(2026, 2, 9, 8, 0),
-                                     at(2026, 3, 9, 8, 0)};
-    expect_preview("0 8 * * 1#2", NULL, at(2026, 1, 1, 0, 0), second_monday,
-                   3);
-    const int64_t last_friday[] = {at(2026, 1, 30, 8, 0),
-                                   at(2026, 2, 27, 8, 0),
+    const int64_t second_monday[] = {
+        at(2026, 1, 12, 8, 0), at(2026, 2, 9, 8, 0), at(2026, 3, 9, 8, 0)};
+    expect_preview("0 8 * * 1#2", NULL, at(2026, 1, 1, 0, 0), second_monday, 3);
+    const int64_t last_friday[] = {at(2026, 1, 30, 8, 0), at(2026, 2, 27, 8, 0),
                                    at(2026, 3, 27, 8, 0)};
     expect_preview("0 8 * * 5L", NULL, at(2026, 1, 1, 0, 0), last_friday, 3);
-    expect_preview("0 8 * * FRIL", NULL, at(2026, 1, 1, 0, 0), last_friday,
-                   3);
+    expect_preview("0 8 * * FRIL", NULL, at(2026, 1, 1, 0, 0), last_friday, 3);
 }
 
 static void test_next_steps_wrap_at_the_field_end(void **state) {
@@ -269,8 +265,7 @@ static void test_next_steps_wrap_at_the_field_end(void **state) {
     expect_preview("0 */5 * * *", NULL, at(2026, 1, 1, 16, 0), hours, 3);
     const int64_t ranged[] = {at(2026, 1, 1, 10, 50), at(2026, 1, 1, 11, 10),
                               at(2026, 1, 1, 11, 30)};
-    expect_preview("10-50/20 * * * *", NULL, at(2026, 1, 1, 10, 30), ranged,
-                   3);
+    expect_preview("10-50/20 * * * *", NULL, at(2026, 1, 1, 10, 30), ranged, 3);
 }
 
 static void test_next_sunday_is_zero_and_seven(void **state) {
@@ -435,7 +430,6 @@ int main(void) {
         cmocka_unit_test(test_next_uses_the_footer_rule_in_2100),
         cmocka_unit_test(test_next_odd_offsets),
     };
-    return cmocka_run_group_tests_name("cron.spec", tests,
-                                       erg_test_setup_alloc,
+    return cmocka_run_group_tests_name("cron.spec", tests, erg_test_setup_alloc,
                                        erg_test_teardown_alloc);
 }

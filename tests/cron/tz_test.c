@@ -21,8 +21,8 @@ static erg_tz_t *load(const char *name) {
     return tz;
 }
 
-static void expect_info(const erg_tz_t *tz, int64_t t, int32_t utoff,
-                        bool dst, const char *abbr) {
+static void expect_info(const erg_tz_t *tz, int64_t t, int32_t utoff, bool dst,
+                        const char *abbr) {
     erg__tz_info_t info;
     ERG_PASS(erg__tz_lookup(tz, t, &info));
     assert_int_equal(info.utoff, utoff);
@@ -30,8 +30,8 @@ static void expect_info(const erg_tz_t *tz, int64_t t, int32_t utoff,
     assert_string_equal(info.abbr, abbr);
 }
 
-static void expect_local(const erg_tz_t *tz, int64_t local,
-                         erg__tz_kind_t kind, int64_t first, int64_t second) {
+static void expect_local(const erg_tz_t *tz, int64_t local, erg__tz_kind_t kind,
+                         int64_t first, int64_t second) {
     erg__tz_local_t r;
     ERG_PASS(erg__tz_resolve(tz, local, &r));
     assert_int_equal(r.kind, kind);
@@ -105,8 +105,8 @@ static void test_tz_new_york_gap_and_overlap(void **state) {
     /* 02:30 on 2026-03-08 does not exist; read with EST it is 03:30 EDT. */
     expect_local(tz, at(2026, 3, 8, 2, 30), ERG__TZ_GAP, at(2026, 3, 8, 7, 30),
                  at(2026, 3, 8, 7, 30));
-    expect_local(tz, at(2026, 3, 8, 3, 0), ERG__TZ_UNIQUE,
-                 at(2026, 3, 8, 7, 0), at(2026, 3, 8, 7, 0));
+    expect_local(tz, at(2026, 3, 8, 3, 0), ERG__TZ_UNIQUE, at(2026, 3, 8, 7, 0),
+                 at(2026, 3, 8, 7, 0));
     /* 01:30 on 2026-11-01 happens at 05:30Z (EDT) and 06:30Z (EST). */
     expect_local(tz, at(2026, 11, 1, 1, 30), ERG__TZ_OVERLAP,
                  at(2026, 11, 1, 5, 30), at(2026, 11, 1, 6, 30));
@@ -127,7 +127,8 @@ static void test_tz_berlin_gap_and_overlap(void **state) {
     erg_tz_free(tz);
 }
 
-static void test_tz_footer_rule_applies_after_the_last_transition(void **state) {
+static void
+test_tz_footer_rule_applies_after_the_last_transition(void **state) {
     (void)state;
     erg_tz_t *tz = load("America/New_York");
     /* 2100: second Sunday of March is the 14th, first of November the 7th. */

@@ -31,8 +31,8 @@ typedef struct erg_tz_s erg_tz_t;
  * value out of range), ERG_ENOMEM. Thread-safe.
  */
 ERG_EXTERN erg_err_t erg_cron_spec_parse(const char *text,
-                                         erg_cron_spec_t **specp,
-                                         char *errbuf, size_t errlen);
+                                         erg_cron_spec_t **specp, char *errbuf,
+                                         size_t errlen);
 
 /* erg_cron_spec_free frees a spec; NULL is a no-op. */
 ERG_EXTERN void erg_cron_spec_free(erg_cron_spec_t *spec);

@@ -19,19 +19,17 @@ typedef struct field_s {
     const char *const *names; /* names[i] is value min + i, or NULL */
 } field_t;
 
-static const char *const month_names[] = {"JAN", "FEB", "MAR", "APR",
-                                          "MAY", "JUN", "JUL", "AUG",
-                                          "SEP", "OCT", "NOV", "DEC", NULL};
+static const char *const month_names[] = {"JAN", "FEB", "MAR", "APR", "MAY",
+                                          "JUN", "JUL", "AUG", "SEP", "OCT",
+                                          "NOV", "DEC", NULL};
 static const char *const dow_names[] = {"SUN", "MON", "TUE", "WED",
                                         "THU", "FRI", "SAT", NULL};
 
 /* Day-of-week takes 0..7: both 0 and 7 are Sunday (Ergo counts 1..7 with
  * Monday 1, so every Ergo spec means the same here). */
 static const field_t fields[NFIELDS] = {
-    {"minute", 0, 59, NULL},
-    {"hour", 0, 23, NULL},
-    {"day-of-month", 1, 31, NULL},
-    {"month", 1, 12, month_names},
+    {"minute", 0, 59, NULL},          {"hour", 0, 23, NULL},
+    {"day-of-month", 1, 31, NULL},    {"month", 1, 12, month_names},
     {"day-of-week", 0, 7, dow_names},
 };
 
@@ -41,8 +39,8 @@ static const struct {
     const char *name;
     const char *spec;
 } macros[] = {
-    {"@hourly", "1 * * * *"},    {"@daily", "10 3 * * *"},
-    {"@weekly", "30 5 * * 1"},   {"@monthly", "20 4 1 * *"},
+    {"@hourly", "1 * * * *"},   {"@daily", "10 3 * * *"},
+    {"@weekly", "30 5 * * 1"},  {"@monthly", "20 4 1 * *"},
     {"@midnight", "0 0 * * *"},
 };
 
@@ -63,7 +61,7 @@ static erg_err_t fail(parse_t *ps, const char *fmt, ...) {
 }
 
 /* Reports a bad list element of field f. */
-#define BAD(why)                                                               \
+#define BAD(why) \
     fail(ps, "%s field: bad token \"%.*s\": %s", f->name, (int)len, tok, why)
 
 static char upper(char ch) {
@@ -249,8 +247,9 @@ erg_err_t erg__cron_spec_parse(const char *text, erg_cron_spec_t *spec,
                 return erg__cron_spec_parse(macros[k].spec, spec, errbuf,
                                             errlen);
         }
-        return fail(ps, "unknown macro \"%.*s\" (known: @hourly, @daily, "
-                        "@midnight, @weekly, @monthly)",
+        return fail(ps,
+                    "unknown macro \"%.*s\" (known: @hourly, @daily, "
+                    "@midnight, @weekly, @monthly)",
                     (int)(n > 32 ? 32 : n), text);
     }
     const char *p = text;
@@ -269,8 +268,9 @@ erg_err_t erg__cron_spec_parse(const char *text, erg_cron_spec_t *spec,
             p++;
     }
     if (fi != NFIELDS)
-        return fail(ps, "%d field%s, expected 5 (minute hour day-of-month "
-                        "month day-of-week)",
+        return fail(ps,
+                    "%d field%s, expected 5 (minute hour day-of-month "
+                    "month day-of-week)",
                     fi, fi == 1 ? "" : "s");
     return ERG_OK;
 }

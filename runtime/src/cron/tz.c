@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* tz.c: reads TZif zones (RFC 8536) and maps instants to and from local time. */
+/* tz.c: reads TZif zones (RFC 8536) and maps instants to and from local time.
+ */
 #include "cron/tz.h"
 
 #include <errno.h>
@@ -41,11 +42,11 @@ typedef struct ttinfo_s {
 
 struct erg_tz_s {
     size_t ntrans;
-    int64_t *trans;   /* ascending transition instants */
-    uint8_t *idx;     /* type index of each transition */
-    size_t ntypes;    /* >= 1 */
+    int64_t *trans; /* ascending transition instants */
+    uint8_t *idx;   /* type index of each transition */
+    size_t ntypes;  /* >= 1 */
     ttinfo_t *types;
-    posix_tz_t rule;  /* for instants after the last transition */
+    posix_tz_t rule; /* for instants after the last transition */
 };
 
 /* ---- Calendar --------------------------------------------------------- */
