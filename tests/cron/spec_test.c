@@ -86,7 +86,12 @@ static void test_spec_parses_every_syntax_form(void **state) {
     assert_int_equal(s.weekdays, 0);
     assert_false(s.weekdays_star);
 
-    /* Surrounding and repeated blanks are fine. */
+    /* Surrounding and repeated blanks, newlines included, are fine. */
+    erg_cron_spec_t nl = parse("0 12 * * 1\r\n"), plain = parse("0 12 * * 1");
+    assert_memory_equal(&nl, &plain, sizeof(nl));
+    nl = parse("@daily\n");
+    plain = parse("@daily");
+    assert_memory_equal(&nl, &plain, sizeof(nl));
     s = parse("  */15\t  9-17 * * 1-5  ");
     assert_true(s.minutes ==
                 (1u | 1u << 15 | (uint64_t)1 << 30 | (uint64_t)1 << 45));

@@ -223,8 +223,10 @@ static erg_err_t parse_field(parse_t *ps, int fi, const char *s, size_t n) {
     return ERG_OK;
 }
 
+/* Blanks as Ergo's strings.Fields sees them, so a line read from a file
+ * may keep its newline. */
 static bool is_space(char ch) {
-    return ch == ' ' || ch == '\t';
+    return ch == ' ' || (ch >= '\t' && ch <= '\r');
 }
 
 erg_err_t erg__cron_spec_parse(const char *text, erg_cron_spec_t *spec,
