@@ -48,7 +48,8 @@ ERG_EXTERN const char *erg_log_level_string(erg_log_level_t level);
 /*
  * A logger function, called on the logging thread for every record at or
  * above the level it was added with. It must be thread-safe and quick (it
- * runs inside handlers); arg is what erg_node_logger_add was given.
+ * runs inside handlers, under the node's logger lock, so it must not log
+ * through erg itself); arg is what erg_node_logger_add was given.
  */
 typedef void (*erg_logger_cb)(const erg_log_record_t *rec, void *arg);
 
