@@ -8,7 +8,7 @@
 # something is missing, so a second run does nothing.
 set -eu
 
-pkgs_core="build-essential cmake pkg-config libuv1-dev libssl-dev zlib1g-dev re2c lemon libcmocka-dev"
+pkgs_core="build-essential cmake pkg-config libuv1-dev libssl-dev zlib1g-dev re2c lemon libcmocka-dev tzdata"
 # libclang-rt-14-dev carries libFuzzer and the sanitizer runtimes; clang only recommends it.
 pkgs_fuzz="clang libclang-rt-14-dev"
 # Peers the benchmarks compare against; grows as benchmarks arrive.
