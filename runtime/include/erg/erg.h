@@ -14,6 +14,7 @@
 #include "erg/node.h"
 #include "erg/actor.h"
 #include "erg/event.h"
+#include "erg/typed.h"
 #include "erg/cron.h"
 
 #endif /* ERG_ERG_H */
