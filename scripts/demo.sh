@@ -43,6 +43,9 @@ echo "ok: rejected with exit status 1"
 step "example: actors on one node (ping-pong by name, a call, a trapped link exit)"
 "$build/bin/example_actors"
 
+step "example: a versioned actor (a v1 client, a v2 handler, refusals at send time)"
+"$build/bin/example_versioned"
+
 step "example: erg's error table (first lines)"
 "$build/bin/example_errors" | head -6
 echo "demo: done"
