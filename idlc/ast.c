@@ -26,8 +26,8 @@ void idl_list_append(idl_list *l, void *node) {
 }
 
 static const char *doc_key(idl_ctx *ctx, idl_loc at) {
-    return idl_arena_printf(ctx->arena, "%d:%u:%u", at.file ? at.file->index : -1,
-                            at.line, at.col);
+    return idl_arena_printf(ctx->arena, "%d:%u:%u",
+                            at.file ? at.file->index : -1, at.line, at.col);
 }
 
 void idl_doc_put(idl_ctx *ctx, idl_loc at, const char *text, size_t len) {
@@ -172,6 +172,20 @@ const char *idl_decl_kind_name(idl_decl_kind k) {
         return "actor";
     }
     return "declaration";
+}
+
+const char *idl_actor_verb_name(idl_actor_verb v) {
+    switch (v) {
+    case IDL_ACT_CALL:
+        return "call";
+    case IDL_ACT_CAST:
+        return "cast";
+    case IDL_ACT_PUBLISHES:
+        return "publishes";
+    case IDL_ACT_SUBSCRIBES:
+        return "subscribes";
+    }
+    return "?";
 }
 
 const char *idl_decl_kind_a(idl_decl_kind k) {

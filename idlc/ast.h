@@ -213,7 +213,7 @@ struct idl_decl {
     const char *c_name; /* e.g. shop_payment_charge_request_v2_t */
     bool deprecated;
     const char *deprecated_msg;
-    const char *doc;        /* the doc comment above it, or NULL */
+    const char *doc;                /* the doc comment above it, or NULL */
     idl_decl *target;               /* conversions: the source version's decl */
     idl_decl *target_to;            /* conversions: the target version's decl */
     idl_decl *next_version;         /* message/event: next declared version */
@@ -283,6 +283,8 @@ const char *idl_doc_get(idl_ctx *ctx, idl_loc at);
 const char *idl_builtin_name(idl_builtin b);
 idl_builtin idl_builtin_lookup(const char *name);
 const char *idl_decl_kind_name(idl_decl_kind k);
+/* The keyword of an actor member: "call", "cast", ... */
+const char *idl_actor_verb_name(idl_actor_verb v);
 /* The kind with its article: "an enum", "a struct". */
 const char *idl_decl_kind_a(idl_decl_kind k);
 /* A type spelled as in the language (`list<string<4>, 10>`), in the arena. */

@@ -704,20 +704,6 @@ static void check_recursion(idl_ctx *ctx) {
 
 /* ---- actors -------------------------------------------------------------- */
 
-static const char *verb_name(idl_actor_verb v) {
-    switch (v) {
-    case IDL_ACT_CALL:
-        return "call";
-    case IDL_ACT_CAST:
-        return "cast";
-    case IDL_ACT_PUBLISHES:
-        return "publishes";
-    case IDL_ACT_SUBSCRIBES:
-        return "subscribes";
-    }
-    return "?";
-}
-
 /* Resolves `name vN` to a message or event version of the wanted kind. */
 static idl_decl *resolve_version(idl_ctx *ctx, idl_decl *actor, idl_name name,
                                  idl_version_ref *v, idl_decl_kind want,
@@ -757,10 +743,10 @@ static void check_actor(idl_ctx *ctx, idl_decl *a) {
         if (it->important && it->verb != IDL_ACT_CAST)
             idl_error(ctx, it->important_loc,
                       "'important' applies to cast only, not to %s",
-                      verb_name(it->verb));
+                      idl_actor_verb_name(it->verb));
         for (idl_version_ref *v = it->versions.first; v != NULL; v = v->next) {
-            v->decl =
-                resolve_version(ctx, a, it->msg, v, want, verb_name(it->verb));
+            v->decl = resolve_version(ctx, a, it->msg, v, want,
+                                      idl_actor_verb_name(it->verb));
             if (v->decl == NULL)
                 continue;
             /* The same version accepted (or published) twice. */

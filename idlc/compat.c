@@ -165,20 +165,6 @@ static accept find_accept(const idl_decl *actor, const char *qname, uint32_t v,
     return (accept){NULL, NULL};
 }
 
-static const char *verb_word(idl_actor_verb v) {
-    switch (v) {
-    case IDL_ACT_CALL:
-        return "call";
-    case IDL_ACT_CAST:
-        return "cast";
-    case IDL_ACT_PUBLISHES:
-        return "publishes";
-    case IDL_ACT_SUBSCRIBES:
-        return "subscribes";
-    }
-    return "?";
-}
-
 static idl_decl *find_named(tree *t, idl_decl_kind kind, const char *qname);
 
 /* An actor of the old tree that accepts qname vN and still exists in the
@@ -277,8 +263,9 @@ static void check_actor_pair(compat *c, idl_decl *oa, idl_decl *na) {
                                                      : "CAST_CALL_FLIPPED";
                 idl_error_rule(ctx, ni->loc, rule,
                                "actor '%s' took %s v%u as %s and now as %s",
-                               na->qname, q, r->version, verb_word(it->verb),
-                               verb_word(ni->verb));
+                               na->qname, q, r->version,
+                               idl_actor_verb_name(it->verb),
+                               idl_actor_verb_name(ni->verb));
                 continue;
             }
             if (it->verb == IDL_ACT_CALL && it->resp_version.decl &&
