@@ -1081,15 +1081,7 @@ static void test_actor_thousand_actors_exchange_a_million_messages(
     free(s.pids);
 }
 
-static int setup(void **state) {
-    return erg_test_setup_alloc(state);
-}
-
-static int teardown(void **state) {
-    return erg_test_teardown_alloc(state);
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) ERG_TEST_WITH_ALLOC(f)
 
 int main(void) {
     const struct CMUnitTest tests[] = {

@@ -122,15 +122,7 @@ static void test_msg_pool_reuses_blocks_across_threads_and_frees_at_end(
     assert_int_equal(erg_test_alloc_live(), 0);
 }
 
-static int setup(void **state) {
-    return erg_test_setup_alloc(state);
-}
-
-static int teardown(void **state) {
-    return erg_test_teardown_alloc(state);
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) ERG_TEST_WITH_ALLOC(f)
 
 int main(void) {
     const struct CMUnitTest tests[] = {

@@ -201,15 +201,7 @@ static void test_node_stop_waits_reports_and_kills_after_timeout(
     assert_int_equal(atomic_load(&stuck.term_reason), ERG_REASON_KILL);
 }
 
-static int setup(void **state) {
-    return erg_test_setup_alloc(state);
-}
-
-static int teardown(void **state) {
-    return erg_test_teardown_alloc(state);
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) ERG_TEST_WITH_ALLOC(f)
 
 int main(void) {
     const struct CMUnitTest tests[] = {

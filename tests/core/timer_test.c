@@ -112,15 +112,7 @@ static void test_timer_send_after_delivers_cancel_and_exit_after(
     ERG_PASS(erg_node_stop(node));
 }
 
-static int setup(void **state) {
-    return erg_test_setup_alloc(state);
-}
-
-static int teardown(void **state) {
-    return erg_test_teardown_alloc(state);
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) ERG_TEST_WITH_ALLOC(f)
 
 int main(void) {
     const struct CMUnitTest tests[] = {

@@ -49,4 +49,9 @@ void erg_test_alloc_fail_after(long n);
 int erg_test_setup_alloc(void **state);
 int erg_test_teardown_alloc(void **state);
 
+/* A test run with the counting allocator installed and checked for leaks. */
+#define ERG_TEST_WITH_ALLOC(f)                                                 \
+    cmocka_unit_test_setup_teardown(f, erg_test_setup_alloc,                   \
+                                    erg_test_teardown_alloc)
+
 #endif /* ERG_TESTUTIL_H */
