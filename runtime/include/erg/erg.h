@@ -16,5 +16,6 @@
 #include "erg/event.h"
 #include "erg/typed.h"
 #include "erg/cron.h"
+#include "erg/sup.h"
 
 #endif /* ERG_ERG_H */
