@@ -12,6 +12,7 @@
 typedef struct wk_s {
     atomic_int starts;
     int id;
+    atomic_int blocked, release; /* a handler waiting for the test */
 } wk_t;
 
 typedef struct wstate_s {
@@ -19,6 +20,12 @@ typedef struct wstate_s {
 } wstate_t;
 
 static const char stop_type[] = "stop";
+static const char block_type[] = "block";
+
+static void nap(void) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+}
 
 /* The order in which supervisors saw children terminate (their names'
  * first letters), logged by the on_child callback. */
@@ -47,8 +54,14 @@ static erg_reason_t w_init(erg_proc_t *self, void *args) {
 
 static erg_reason_t w_message(erg_proc_t *self, erg_pid_t from,
                               erg_msg_t *msg) {
-    (void)self;
     (void)from;
+    if (erg_msg_type(msg) == block_type) {
+        wstate_t *st = erg_proc_state(self);
+        atomic_store(&st->w->blocked, 1);
+        while (!atomic_load(&st->w->release))
+            nap();
+        return ERG_REASON_NONE;
+    }
     return erg_msg_type(msg) == stop_type ? ERG_REASON_NORMAL : ERG_REASON_NONE;
 }
 
@@ -113,11 +126,6 @@ static void observe(erg_node_t *node, obs_t *o, erg_pid_t sup) {
     ERG_PASS(erg_node_spawn(node, &observer, NULL, o, &pid));
 }
 
-static void nap(void) {
-    struct timespec ts = {0, 1000000};
-    nanosleep(&ts, NULL);
-}
-
 /* Generous: conditions are polled for up to 20 s. */
 #define WAIT_UNTIL(cond)                    \
     do {                                    \
@@ -156,6 +164,12 @@ static bool gone(erg_node_t *node, erg_pid_t pid) {
     return erg_node_process_info(node, pid, &info) == ERG_ENOPROC;
 }
 
+static void send_type(erg_node_t *node, erg_pid_t pid, const void *type) {
+    erg_msg_t *m;
+    ERG_PASS(erg_msg_new(type, 0, &m));
+    ERG_PASS(erg_node_send(node, erg_to_pid(pid), m, 0));
+}
+
 static void stop_child(erg_node_t *node, erg_pid_t pid) {
     erg_msg_t *m;
     ERG_PASS(erg_msg_new(stop_type, 0, &m));
@@ -176,7 +190,7 @@ static erg_sup_child_spec_t child(const char *name, wk_t *w,
 static void test_sup_one_for_one_restarts_only_the_failed_child(void **st) {
     (void)st;
     erg_node_t *node = node_up();
-    wk_t a = {0, 1}, b = {0, 2};
+    wk_t a = {.id = 1}, b = {.id = 2};
     erg_sup_child_spec_t kids[] = {child("a", &a, 0), child("b", &b, 0)};
     erg_sup_spec_t spec = {
         .type = ERG_SUP_ONE_FOR_ONE, .children = kids, .nchildren = 2};
@@ -201,7 +215,7 @@ static void test_sup_one_for_one_restarts_only_the_failed_child(void **st) {
 static void test_sup_restart_strategies_follow_the_exit_reason(void **st) {
     (void)st;
     erg_node_t *node = node_up();
-    wk_t p = {0, 1}, t = {0, 2}, tt = {0, 3}, ta = {0, 4};
+    wk_t p = {.id = 1}, t = {.id = 2}, tt = {.id = 3}, ta = {.id = 4};
     erg_sup_child_spec_t kids[] = {child("perm", &p, ERG_SUP_PERMANENT),
                                    child("trans", &t, 0),
                                    child("temp", &tt, ERG_SUP_TEMPORARY),
@@ -232,7 +246,7 @@ static void test_sup_restart_strategies_follow_the_exit_reason(void **st) {
 static void test_sup_intensity_exceeded_stops_all_with_erestarts(void **st) {
     (void)st;
     erg_node_t *node = node_up();
-    wk_t a = {0, 1}, b = {0, 2};
+    wk_t a = {.id = 1}, b = {.id = 2};
     erg_sup_child_spec_t kids[] = {child("a", &a, ERG_SUP_PERMANENT),
                                    child("b", &b, 0)};
     erg_sup_spec_t spec = {.type = ERG_SUP_ONE_FOR_ONE,
@@ -262,7 +276,7 @@ static void test_sup_intensity_exceeded_stops_all_with_erestarts(void **st) {
 static void test_sup_all_for_one_keep_order_stops_in_reverse(void **st) {
     (void)st;
     erg_node_t *node = node_up();
-    wk_t a = {0, 1}, b = {0, 2}, c = {0, 3};
+    wk_t a = {.id = 1}, b = {.id = 2}, c = {.id = 3};
     erg_sup_child_spec_t kids[] = {child("a", &a, 0), child("b", &b, 0),
                                    child("c", &c, 0)};
     erg_sup_spec_t spec = {.type = ERG_SUP_ALL_FOR_ONE,
@@ -289,7 +303,7 @@ static void test_sup_all_for_one_keep_order_stops_in_reverse(void **st) {
 static void test_sup_rest_for_one_restarts_the_failed_and_later(void **st) {
     (void)st;
     erg_node_t *node = node_up();
-    wk_t a = {0, 1}, b = {0, 2}, c = {0, 3}, d = {0, 4};
+    wk_t a = {.id = 1}, b = {.id = 2}, c = {.id = 3}, d = {.id = 4};
     erg_sup_child_spec_t kids[] = {child("a", &a, 0), child("b", &b, 0),
                                    child("c", &c, 0), child("d", &d, 0)};
     erg_sup_spec_t spec = {.type = ERG_SUP_REST_FOR_ONE,
@@ -317,7 +331,7 @@ static void test_sup_rest_for_one_restarts_the_failed_and_later(void **st) {
 static void test_sup_simple_one_for_one_reuses_instance_args(void **st) {
     (void)st;
     erg_node_t *node = node_up();
-    wk_t def = {0, 0}, x = {0, 1}, y = {0, 2};
+    wk_t def = {.id = 0}, x = {.id = 1}, y = {.id = 2};
     erg_sup_child_spec_t kids[] = {child("w", &def, ERG_SUP_PERMANENT)};
     erg_sup_spec_t spec = {
         .type = ERG_SUP_SIMPLE_ONE_FOR_ONE, .children = kids, .nchildren = 1};
@@ -343,7 +357,7 @@ static void test_sup_simple_one_for_one_reuses_instance_args(void **st) {
 static void test_sup_significant_child_exit_stops_supervisor(void **st) {
     (void)st;
     erg_node_t *node = node_up();
-    wk_t a = {0, 1}, b = {0, 2};
+    wk_t a = {.id = 1}, b = {.id = 2};
     erg_sup_child_spec_t kids[] = {child("a", &a, 0), child("b", &b, 0)};
     kids[0].significant = true;
     erg_sup_spec_t spec = {.type = ERG_SUP_ONE_FOR_ONE,
@@ -366,7 +380,7 @@ static void test_sup_significant_child_exit_stops_supervisor(void **st) {
 static void test_sup_auto_shutdown_when_no_child_runs(void **st) {
     (void)st;
     erg_node_t *node = node_up();
-    wk_t a = {0, 1}, b = {0, 2};
+    wk_t a = {.id = 1}, b = {.id = 2};
     erg_sup_child_spec_t kids[] = {child("a", &a, ERG_SUP_TEMPORARY),
                                    child("b", &b, ERG_SUP_TEMPORARY)};
     erg_sup_spec_t spec = {
@@ -396,7 +410,7 @@ static void test_sup_auto_shutdown_when_no_child_runs(void **st) {
 static void test_sup_add_enable_disable_start_at_run_time(void **st) {
     (void)st;
     erg_node_t *node = node_up();
-    wk_t a = {0, 1}, b = {0, 2};
+    wk_t a = {.id = 1}, b = {.id = 2};
     erg_sup_child_spec_t kids[] = {child("a", &a, ERG_SUP_PERMANENT)};
     erg_sup_spec_t spec = {.type = ERG_SUP_ONE_FOR_ONE,
                            .children = kids,
@@ -429,10 +443,81 @@ static void test_sup_add_enable_disable_start_at_run_time(void **st) {
     ERG_PASS(erg_node_stop(node));
 }
 
+static bool phase_is(erg_node_t *node, erg_pid_t sup, const char *phase) {
+    erg_inspect_t *in;
+    if (erg_node_inspect(node, sup, 0, &in) != ERG_OK)
+        return false;
+    const char *v = erg_inspect_find(in, "sup_phase");
+    bool same = v != NULL && strcmp(v, phase) == 0;
+    erg_inspect_free(in);
+    return same;
+}
+
+static void test_sup_handles_only_exits_while_a_strategy_runs(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t a = {0}, b = {0}, c = {0};
+    erg_sup_child_spec_t kids[] = {child("a", &a, 0), child("b", &b, 0),
+                                   child("c", &c, 0)};
+    erg_sup_spec_t spec = {.type = ERG_SUP_ALL_FOR_ONE,
+                           .children = kids,
+                           .nchildren = 3,
+                           .keep_order = true};
+    erg_pid_t sup;
+    ERG_PASS(erg_sup_start(node, &spec, NULL, &sup));
+    erg_pid_t pa = child_pid(node, sup, "a"), pb = child_pid(node, sup, "b");
+    send_type(node, pb, block_type);
+    WAIT_UNTIL(atomic_load(&b.blocked));
+    ERG_PASS(erg_node_send_exit(node, pa, ERG_REASON_USER));
+    WAIT_UNTIL(phase_is(node, sup, "restarting"));
+    erg_sup_child_info_t *list;
+    size_t n;
+    ERG_FAIL(erg_sup_children(node, sup, &list, &n), ERG_ESUPACTIVE);
+    ERG_FAIL(erg_sup_start_child(node, sup, "a", NULL, NULL), ERG_ESUPACTIVE);
+    atomic_store(&b.release, 1);
+    WAIT_UNTIL(restarted(node, sup, "b", pb));
+    WAIT_UNTIL(phase_is(node, sup, "idle"));
+    assert_int_equal(atomic_load(&a.starts), 2);
+    assert_int_equal(atomic_load(&c.starts), 2);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static bool no_children(erg_node_t *node, erg_pid_t sup) {
+    erg_sup_child_info_t *list;
+    size_t n;
+    if (erg_sup_children(node, sup, &list, &n) != ERG_OK)
+        return false;
+    erg_sup_children_free(list);
+    return n == 0;
+}
+
+static void test_sup_simple_one_for_one_disable_stops_instances(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t def = {0}, x = {0};
+    erg_sup_child_spec_t kids[] = {child("w", &def, ERG_SUP_PERMANENT)};
+    erg_sup_spec_t spec = {
+        .type = ERG_SUP_SIMPLE_ONE_FOR_ONE, .children = kids, .nchildren = 1};
+    erg_pid_t sup, p1, p2;
+    ERG_PASS(erg_sup_start(node, &spec, NULL, &sup));
+    ERG_PASS(erg_sup_start_child(node, sup, "w", &x, &p1));
+    ERG_PASS(erg_sup_start_child(node, sup, "w", &x, &p2));
+    ERG_PASS(erg_sup_disable_child(node, sup, "w"));
+    WAIT_UNTIL(no_children(node, sup));
+    assert_true(gone(node, p1) && gone(node, p2));
+    ERG_FAIL(erg_sup_start_child(node, sup, "w", NULL, NULL),
+             ERG_ECHILDDISABLED);
+    ERG_PASS(erg_sup_enable_child(node, sup, "w"));
+    ERG_PASS(erg_sup_start_child(node, sup, "w", NULL, &p1));
+    assert_int_equal(atomic_load(&x.starts), 2); /* neither restarted */
+    WAIT_UNTIL(atomic_load(&def.starts) == 1);
+    ERG_PASS(erg_node_stop(node));
+}
+
 static void test_sup_bad_spec_fails_to_start(void **st) {
     (void)st;
     erg_node_t *node = node_up();
-    wk_t a = {0, 1};
+    wk_t a = {.id = 1};
     erg_sup_child_spec_t kids[] = {child("a", &a, 0), child("a", &a, 0)};
     erg_sup_spec_t spec = {
         .type = ERG_SUP_ONE_FOR_ONE, .children = kids, .nchildren = 2};
@@ -455,6 +540,9 @@ int main(void) {
         ERG_TEST_WITH_ALLOC(test_sup_significant_child_exit_stops_supervisor),
         ERG_TEST_WITH_ALLOC(test_sup_auto_shutdown_when_no_child_runs),
         ERG_TEST_WITH_ALLOC(test_sup_add_enable_disable_start_at_run_time),
+        ERG_TEST_WITH_ALLOC(test_sup_handles_only_exits_while_a_strategy_runs),
+        ERG_TEST_WITH_ALLOC(
+            test_sup_simple_one_for_one_disable_stops_instances),
         ERG_TEST_WITH_ALLOC(test_sup_bad_spec_fails_to_start),
     };
     return cmocka_run_group_tests_name("sup.sup", tests, NULL, NULL);

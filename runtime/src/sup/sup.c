@@ -21,7 +21,8 @@ typedef struct kid_s {
     erg_sup_restart_t restart;
     bool significant;
     bool disabled;
-    bool pending; /* to be started when the running strategy finishes */
+    bool pending;  /* to be started when the running strategy finishes */
+    bool stopping; /* disabled and sent a stop: its exit is expected */
     erg_pid_t pid;
 } kid_t;
 
@@ -30,6 +31,7 @@ typedef struct inst_s {
     size_t kid;
     void *args;
     erg_pid_t pid;
+    bool stopping;
 } inst_t;
 
 typedef struct pend_s {
@@ -138,6 +140,7 @@ static erg_err_t inst_start(erg_proc_t *self, sup_t *s, size_t kid, void *args,
     inst_t *in = &s->insts[s->ninsts];
     in->kid = kid;
     in->args = args;
+    in->stopping = false;
     erg_err_t rv = spawn(self, s, &s->kids[kid], args, &in->pid);
     if (rv != ERG_OK)
         return rv;
@@ -282,17 +285,27 @@ static erg_reason_t handle_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
     if (k == NULL)
         return ERG_REASON_NONE; /* not a child of ours (any more) */
     void *args = NULL;
+    bool stopping;
     if (inst) {
         args = s->insts[ii].args;
+        stopping = s->insts[ii].stopping;
         /* Keep start order for the instances that remain. */
         memmove(&s->insts[ii], &s->insts[ii + 1],
                 (--s->ninsts - ii) * sizeof(inst_t));
     } else {
         k->pid = (erg_pid_t){0};
+        stopping = k->stopping;
+        k->stopping = false;
     }
     notify(self, s, k, pid, false, reason);
-    if (k->disabled)
-        return ERG_REASON_NONE;
+    if (stopping || k->disabled) {
+        /* Stopped on purpose by erg_sup_disable_child: no strategy. If it
+         * was enabled again meanwhile, it starts now. */
+        erg_err_t rv = ERG_OK;
+        if (!k->disabled && !inst && s->type != ERG_SUP_SIMPLE_ONE_FOR_ONE)
+            rv = kid_start(self, s, k);
+        return rv == ERG_OK ? ERG_REASON_NONE : shutdown(self, s, rv);
+    }
     bool again = k->restart == ERG_SUP_PERMANENT ||
                  (k->restart == ERG_SUP_TRANSIENT && !is_normal(reason));
     if (!again) {
@@ -412,11 +425,15 @@ static erg_reason_t sup_message(erg_proc_t *self, erg_pid_t from,
 /* stop_kid stops what runs of k without restarting it (k is disabled). */
 static void stop_kid(erg_proc_t *self, sup_t *s, size_t ki) {
     kid_t *k = &s->kids[ki];
-    if (!erg_pid_is_nil(k->pid))
+    if (!erg_pid_is_nil(k->pid)) {
+        k->stopping = true;
         (void)erg_send_exit(self, k->pid, ERG_REASON_SHUTDOWN);
+    }
     for (size_t i = 0; i < s->ninsts; i++)
-        if (s->insts[i].kid == ki)
+        if (s->insts[i].kid == ki) {
+            s->insts[i].stopping = true;
             (void)erg_send_exit(self, s->insts[i].pid, ERG_REASON_SHUTDOWN);
+        }
 }
 
 static erg_err_t op_children(sup_t *s, erg_msg_t **reply) {
