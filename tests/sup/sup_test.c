@@ -514,6 +514,34 @@ static void test_sup_simple_one_for_one_disable_stops_instances(void **st) {
     ERG_PASS(erg_node_stop(node));
 }
 
+static void test_sup_supervisor_of_supervisors_restarts_a_subtree(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t w = {.id = 1};
+    erg_sup_child_spec_t leaves[] = {child("w", &w, ERG_SUP_PERMANENT)};
+    erg_sup_spec_t inner = {
+        .type = ERG_SUP_ONE_FOR_ONE, .children = leaves, .nchildren = 1};
+    erg_sup_child_spec_t kids[] = {
+        {.name = "inner", .beh = &erg_sup_behavior, .args = &inner}};
+    erg_sup_spec_t outer = {
+        .type = ERG_SUP_ONE_FOR_ONE, .children = kids, .nchildren = 1};
+    erg_pid_t sup;
+    ERG_PASS(erg_sup_start(node, &outer, NULL, &sup));
+    erg_pid_t pi;
+    WAIT_UNTIL(!erg_pid_is_nil(pi = child_pid(node, sup, "inner")) &&
+               !erg_pid_is_nil(child_pid(node, pi, "w")));
+    erg_pid_t pw = child_pid(node, pi, "w");
+    ERG_PASS(erg_node_send_exit(node, pw, ERG_REASON_USER));
+    WAIT_UNTIL(restarted(node, pi, "w", pw));
+    assert_true(erg_pid_equal(child_pid(node, sup, "inner"), pi));
+    pw = child_pid(node, pi, "w");
+    ERG_PASS(erg_node_send_exit(node, pi, ERG_REASON_USER));
+    WAIT_UNTIL(restarted(node, sup, "inner", pi));
+    WAIT_UNTIL(atomic_load(&w.starts) == 3);
+    assert_true(gone(node, pw));
+    ERG_PASS(erg_node_stop(node));
+}
+
 static void test_sup_bad_spec_fails_to_start(void **st) {
     (void)st;
     erg_node_t *node = node_up();
@@ -543,6 +571,8 @@ int main(void) {
         ERG_TEST_WITH_ALLOC(test_sup_handles_only_exits_while_a_strategy_runs),
         ERG_TEST_WITH_ALLOC(
             test_sup_simple_one_for_one_disable_stops_instances),
+        ERG_TEST_WITH_ALLOC(
+            test_sup_supervisor_of_supervisors_restarts_a_subtree),
         ERG_TEST_WITH_ALLOC(test_sup_bad_spec_fails_to_start),
     };
     return cmocka_run_group_tests_name("sup.sup", tests, NULL, NULL);
