@@ -421,6 +421,8 @@ static void test_sup_add_enable_disable_start_at_run_time(void **st) {
     erg_sup_child_spec_t cb = child("b", &b, ERG_SUP_PERMANENT);
     ERG_PASS(erg_sup_add_child(node, sup, &cb));
     ERG_FAIL(erg_sup_add_child(node, sup, &cb), ERG_EEXIST);
+    erg_sup_child_spec_t bad = child("", &b, 0);
+    ERG_FAIL(erg_sup_add_child(node, sup, &bad), ERG_EINVAL);
     WAIT_UNTIL(atomic_load(&b.starts) == 1);
     ERG_FAIL(erg_sup_start_child(node, sup, "b", NULL, NULL),
              ERG_ECHILDRUNNING);

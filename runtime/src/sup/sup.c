@@ -477,8 +477,14 @@ static erg_err_t dispatch(erg_proc_t *self, sup_t *s, const erg__sup_req_t *q,
             return rv;
         kid_t *k = &s->kids[s->nkids - 1];
         rv = kid_start(self, s, k);
+        if (rv != ERG_OK) {
+            /* A spec that could not start is not kept. */
+            erg__free(k->name);
+            s->nkids--;
+            return rv;
+        }
         *pid = k->pid;
-        return rv;
+        return ERG_OK;
     }
     kid_t *k = q->name ? kid_find(s, q->name) : NULL;
     if (k == NULL)
