@@ -79,6 +79,8 @@ static const char go_type[] = "go";
 
 typedef struct oneway_s {
     long n;
+    long sent;
+    long chunk; /* messages per handler call; n for one long call */
     erg_pid_t to;
     atomic_long got;
 } oneway_t;
@@ -93,11 +95,23 @@ static erg_reason_t ow_sender(erg_proc_t *self, erg_pid_t from,
     (void)from;
     (void)msg;
     oneway_t *o = *(oneway_t **)erg_proc_state(self);
-    for (long i = 0; i < o->n; i++) {
+    long end = o->sent + o->chunk < o->n ? o->sent + o->chunk : o->n;
+    for (; o->sent < end; o->sent++) {
         erg_msg_t *m;
         if (erg_msg_new(NULL, 8, &m) != ERG_OK)
             abort();
         if (erg_send(self, erg_to_pid(o->to), m) != ERG_OK)
+            abort();
+    }
+    /* With ERG_BENCH_CHUNK, yield between chunks (a C handler cannot be
+     * preempted as Erlang preempts a sender by reductions). A turn still
+     * handles up to max_per_turn of these continuations, so the sender
+     * sends up to chunk * max_per_turn messages per turn while its
+     * receiver takes max_per_turn: see docs/runtime-internals.md. */
+    if (o->sent < o->n) {
+        erg_msg_t *m;
+        if (erg_msg_new(go_type, 0, &m) != ERG_OK ||
+            erg_send(self, erg_to_pid(erg_self(self)), m) != ERG_OK)
             abort();
     }
     return ERG_REASON_NONE;
@@ -128,12 +142,13 @@ static void go(erg_node_t *node, erg_pid_t pid) {
         abort();
 }
 
-static void bench_oneway(unsigned pairs, long per_pair) {
+static void bench_oneway(unsigned pairs, long per_pair, long chunk) {
     erg_node_t *node = start(0);
     oneway_t *o = calloc(pairs, sizeof(*o));
     erg_pid_t *senders = calloc(pairs, sizeof(*senders));
     for (unsigned i = 0; i < pairs; i++) {
         o[i].n = per_pair;
+        o[i].chunk = chunk;
         erg_node_spawn(node, &receiver_b, NULL, &o[i], &o[i].to);
         erg_node_spawn(node, &sender_b, NULL, &o[i], &senders[i]);
     }
@@ -143,8 +158,9 @@ static void bench_oneway(unsigned pairs, long per_pair) {
     for (unsigned i = 0; i < pairs; i++)
         wait_for(&o[i].got, per_pair);
     double s = (double)(now_ns() - t0) / 1e9;
-    printf("bench=local_oneway impl=erg pairs=%u msgs=%ld msgs_per_s=%.0f\n",
-           pairs, per_pair * pairs, (double)(per_pair * pairs) / s);
+    printf("bench=local_oneway impl=erg pairs=%u msgs=%ld chunk=%ld "
+           "msgs_per_s=%.0f\n",
+           pairs, per_pair * pairs, chunk, (double)(per_pair * pairs) / s);
     erg_node_stop(node);
     free(o);
     free(senders);
@@ -446,9 +462,19 @@ int main(int argc, char **argv) {
     const char *only = argc > 1 ? argv[1] : NULL;
 #define RUN(name) (only == NULL || strcmp(only, name) == 0)
     if (RUN("local_oneway")) {
-        bench_oneway(1, 2000000);
-        bench_oneway(2, 1000000);
-        bench_oneway(4, 500000);
+        const char *c = getenv("ERG_BENCH_CHUNK");
+        long chunk = c != NULL ? atol(c) : 0;
+        /* ERG_BENCH_PAIRS=P runs only P pairs sharing 4 M messages, for
+         * perf; ERG_BENCH_CHUNK=C makes senders yield every C sends. */
+        const char *pp = getenv("ERG_BENCH_PAIRS");
+        if (pp != NULL && atoi(pp) > 0) {
+            long per = 4000000 / atoi(pp);
+            bench_oneway((unsigned)atoi(pp), per, chunk > 0 ? chunk : per);
+            return 0;
+        }
+        bench_oneway(1, 2000000, chunk > 0 ? chunk : 2000000);
+        bench_oneway(2, 1000000, chunk > 0 ? chunk : 1000000);
+        bench_oneway(4, 500000, chunk > 0 ? chunk : 500000);
     }
     if (RUN("local_pingpong"))
         bench_pingpong(200000);
