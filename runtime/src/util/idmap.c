@@ -46,8 +46,12 @@ static shard_t *shard_of(erg__idmap_t *m, uint64_t id) {
     return &m->shards[id & (NSHARDS - 1)];
 }
 
+/* Ids are handed out in order: used directly as positions they would sit in
+ * one long probe run, and every backward-shift deletion would walk to its
+ * end (quadratic exits). Fibonacci hashing scatters them. */
 static uint32_t home_of(const shard_t *sh, uint64_t id) {
-    return (uint32_t)(id >> SHARD_BITS) & (sh->cap - 1);
+    uint64_t h = (id >> SHARD_BITS) * UINT64_C(0x9E3779B97F4A7C15);
+    return (uint32_t)(h >> 32) & (sh->cap - 1);
 }
 
 erg_err_t erg__idmap_new(uint64_t first_id, erg__idmap_retain_cb retain,
