@@ -544,6 +544,37 @@ static void test_sup_supervisor_of_supervisors_restarts_a_subtree(void **st) {
     ERG_PASS(erg_node_stop(node));
 }
 
+/* A process that sends an exit signal to the pid it is given and ends. */
+static erg_reason_t k_init(erg_proc_t *self, void *args) {
+    (void)erg_send_exit(self, *(erg_pid_t *)args, ERG_REASON_USER + 5);
+    return ERG_REASON_NORMAL;
+}
+
+static const erg_behavior_t killer = {.name = "killer", .init = k_init};
+
+static void test_sup_exit_from_a_non_child_stops_everything(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t a = {.id = 1};
+    erg_sup_child_spec_t kids[] = {child("a", &a, ERG_SUP_PERMANENT)};
+    erg_sup_spec_t spec = {
+        .type = ERG_SUP_ONE_FOR_ONE, .children = kids, .nchildren = 1};
+    erg_pid_t sup, k;
+    ERG_PASS(erg_sup_start(node, &spec, NULL, &sup));
+    erg_pid_t pa = child_pid(node, sup, "a"), named;
+    ERG_PASS(erg_node_resolve_name(node, "a", &named));
+    assert_true(erg_pid_equal(named, pa)); /* registered as its spec */
+    obs_t o;
+    observe(node, &o, sup);
+    /* Its init ends it at once (ERG_ETERMINATED), after the signal. */
+    ERG_FAIL(erg_node_spawn(node, &killer, NULL, &sup, &k), ERG_ETERMINATED);
+    WAIT_UNTIL(atomic_load(&o.done));
+    assert_int_equal(atomic_load(&o.reason), ERG_REASON_USER + 5);
+    assert_true(gone(node, pa));
+    assert_int_equal(atomic_load(&a.starts), 1);
+    ERG_PASS(erg_node_stop(node));
+}
+
 static void test_sup_bad_spec_fails_to_start(void **st) {
     (void)st;
     erg_node_t *node = node_up();
@@ -552,6 +583,8 @@ static void test_sup_bad_spec_fails_to_start(void **st) {
     erg_sup_spec_t spec = {
         .type = ERG_SUP_ONE_FOR_ONE, .children = kids, .nchildren = 2};
     erg_pid_t sup;
+    ERG_FAIL(erg_sup_start(node, &spec, NULL, &sup), ERG_EINVAL);
+    spec.nchildren = 0; /* Ergo: the children list can not be empty */
     ERG_FAIL(erg_sup_start(node, &spec, NULL, &sup), ERG_EINVAL);
     ERG_PASS(erg_node_stop(node));
 }
@@ -575,6 +608,7 @@ int main(void) {
             test_sup_simple_one_for_one_disable_stops_instances),
         ERG_TEST_WITH_ALLOC(
             test_sup_supervisor_of_supervisors_restarts_a_subtree),
+        ERG_TEST_WITH_ALLOC(test_sup_exit_from_a_non_child_stops_everything),
         ERG_TEST_WITH_ALLOC(test_sup_bad_spec_fails_to_start),
     };
     return cmocka_run_group_tests_name("sup.sup", tests, NULL, NULL);

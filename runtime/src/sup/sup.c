@@ -121,6 +121,10 @@ static void notify(erg_proc_t *self, sup_t *s, const kid_t *k, erg_pid_t pid,
 static erg_err_t spawn(erg_proc_t *self, sup_t *s, kid_t *k, void *args,
                        erg_pid_t *pid) {
     erg_spawn_opts_t o = k->opts;
+    /* As in Ergo, a child of a spec that runs one process at a time is
+     * registered under the spec's name unless its options name another. */
+    if (o.register_name == NULL && s->type != ERG_SUP_SIMPLE_ONE_FOR_ONE)
+        o.register_name = k->name;
     o.link_parent = true;
     o.link_child = true;
     erg_err_t rv = erg_spawn(self, k->beh, &o, args, pid);
@@ -157,6 +161,13 @@ static bool any_running(const sup_t *s) {
         if (!erg_pid_is_nil(s->kids[i].pid))
             return true;
     return false;
+}
+
+/* auto_shutdown: no child is left running and the spec lets the supervisor
+ * end then, with the reason of the last child's exit (as Ergo does). */
+static bool auto_shutdown(const sup_t *s) {
+    return s->type != ERG_SUP_SIMPLE_ONE_FOR_ONE && !s->disable_auto_shutdown &&
+           !any_running(s);
 }
 
 static bool wait_push(sup_t *s, erg_pid_t pid) {
@@ -282,8 +293,8 @@ static erg_reason_t handle_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
             ki = i;
             k = &s->kids[i];
         }
-    if (k == NULL)
-        return ERG_REASON_NONE; /* not a child of ours (any more) */
+    if (k == NULL) /* an exit from a linked non-child ends the supervisor */
+        return shutdown(self, s, reason);
     void *args = NULL;
     bool stopping;
     if (inst) {
@@ -301,10 +312,11 @@ static erg_reason_t handle_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
     if (stopping || k->disabled) {
         /* Stopped on purpose by erg_sup_disable_child: no strategy. If it
          * was enabled again meanwhile, it starts now. */
-        erg_err_t rv = ERG_OK;
-        if (!k->disabled && !inst && s->type != ERG_SUP_SIMPLE_ONE_FOR_ONE)
-            rv = kid_start(self, s, k);
-        return rv == ERG_OK ? ERG_REASON_NONE : shutdown(self, s, rv);
+        if (!k->disabled && !inst && s->type != ERG_SUP_SIMPLE_ONE_FOR_ONE) {
+            erg_err_t rv = kid_start(self, s, k);
+            return rv == ERG_OK ? ERG_REASON_NONE : shutdown(self, s, rv);
+        }
+        return auto_shutdown(s) ? reason : ERG_REASON_NONE;
     }
     bool again = k->restart == ERG_SUP_PERMANENT ||
                  (k->restart == ERG_SUP_TRANSIENT && !is_normal(reason));
@@ -313,9 +325,7 @@ static erg_reason_t handle_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
             return ERG_REASON_NONE;
         if (k->significant && k->restart != ERG_SUP_PERMANENT)
             return shutdown(self, s, reason);
-        if (!s->disable_auto_shutdown && !any_running(s))
-            return ERG_REASON_NORMAL;
-        return ERG_REASON_NONE;
+        return auto_shutdown(s) ? reason : ERG_REASON_NONE;
     }
     if (intensity_exceeded(s)) {
         erg_log(self, ERG_LOG_ERROR,
@@ -380,14 +390,16 @@ static erg_reason_t sup_init(erg_proc_t *self, void *args) {
     sup_t *s = erg_proc_state(self);
     const erg_sup_spec_t *spec = args;
     if (spec == NULL || (unsigned)spec->type > ERG_SUP_SIMPLE_ONE_FOR_ONE ||
-        (unsigned)spec->strategy > ERG_SUP_PERMANENT ||
-        (spec->nchildren > 0 && spec->children == NULL))
+        (unsigned)spec->strategy > ERG_SUP_PERMANENT || spec->nchildren == 0 ||
+        spec->children == NULL)
         return ERG_EINVAL;
     s->type = spec->type;
     s->strategy = spec->strategy ? spec->strategy : ERG_SUP_TRANSIENT;
     s->intensity = spec->intensity ? spec->intensity : ERG_SUP_INTENSITY;
     s->period_ms = spec->period_ms ? spec->period_ms : ERG_SUP_PERIOD_MS;
-    s->keep_order = spec->keep_order;
+    /* Ordered stops concern all- and rest-for-one only (Ergo). */
+    s->keep_order = spec->keep_order && (s->type == ERG_SUP_ALL_FOR_ONE ||
+                                         s->type == ERG_SUP_REST_FOR_ONE);
     s->disable_auto_shutdown = spec->disable_auto_shutdown;
     s->on_child = spec->on_child;
     s->on_child_arg = spec->on_child_arg;
