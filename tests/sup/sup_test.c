@@ -575,6 +575,25 @@ static void test_sup_exit_from_a_non_child_stops_everything(void **st) {
     ERG_PASS(erg_node_stop(node));
 }
 
+static void test_sup_all_for_one_starts_every_enabled_spec(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t a = {.id = 1}, b = {.id = 2}, c = {.id = 3};
+    erg_sup_child_spec_t kids[] = {child("a", &a, 0), child("b", &b, 0),
+                                   child("c", &c, 0)};
+    erg_sup_spec_t spec = {
+        .type = ERG_SUP_ALL_FOR_ONE, .children = kids, .nchildren = 3};
+    erg_pid_t sup;
+    ERG_PASS(erg_sup_start(node, &spec, NULL, &sup));
+    stop_child(node, child_pid(node, sup, "b")); /* transient: stays down */
+    WAIT_UNTIL(stopped(node, sup, "b"));
+    erg_pid_t pa = child_pid(node, sup, "a");
+    ERG_PASS(erg_node_send_exit(node, pa, ERG_REASON_USER));
+    WAIT_UNTIL(atomic_load(&b.starts) == 2 && atomic_load(&c.starts) == 2 &&
+               restarted(node, sup, "a", pa));
+    ERG_PASS(erg_node_stop(node));
+}
+
 static void test_sup_bad_spec_fails_to_start(void **st) {
     (void)st;
     erg_node_t *node = node_up();
@@ -609,6 +628,7 @@ int main(void) {
         ERG_TEST_WITH_ALLOC(
             test_sup_supervisor_of_supervisors_restarts_a_subtree),
         ERG_TEST_WITH_ALLOC(test_sup_exit_from_a_non_child_stops_everything),
+        ERG_TEST_WITH_ALLOC(test_sup_all_for_one_starts_every_enabled_spec),
         ERG_TEST_WITH_ALLOC(test_sup_bad_spec_fails_to_start),
     };
     return cmocka_run_group_tests_name("sup.sup", tests, NULL, NULL);

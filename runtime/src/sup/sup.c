@@ -57,7 +57,8 @@ typedef struct sup_s {
     uint64_t restarts_total;
     phase_t phase;
     erg_reason_t final_reason;
-    erg_pid_t *wait; /* children being stopped, in stop order */
+    erg_reason_t stop_reason; /* sent to the children being stopped */
+    erg_pid_t *wait;          /* children being stopped, in stop order */
     size_t nwait, capwait;
     pend_t *pend; /* exits that came in while a strategy ran */
     size_t npend, cappend;
@@ -177,13 +178,20 @@ static bool wait_push(sup_t *s, erg_pid_t pid) {
     return true;
 }
 
-/* stop_waiting sends the shutdown exits: to the first child to stop when
- * keeping order (the next goes when its exit arrives), else to all. A child
- * already gone still delivers its link exit, so each is waited for. */
+/* ordered: a restart of all- or rest-for-one keeping order. As in Ergo, a
+ * shutdown of the whole tree stops all children at once. */
+static bool ordered(const sup_t *s) {
+    return s->keep_order && s->phase == PHASE_RESTART;
+}
+
+/* stop_waiting sends the exit signals, with the reason that set the
+ * strategy off (as Ergo does): to the first child to stop when ordered (the
+ * next goes when its exit arrives), else to all. A child already gone still
+ * delivers its link exit, so each is waited for. */
 static void stop_waiting(erg_proc_t *self, sup_t *s) {
-    size_t n = s->keep_order ? (s->nwait > 0 ? 1 : 0) : s->nwait;
+    size_t n = ordered(s) ? (s->nwait > 0 ? 1 : 0) : s->nwait;
     for (size_t i = 0; i < n; i++)
-        (void)erg_send_exit(self, s->wait[i], ERG_REASON_SHUTDOWN);
+        (void)erg_send_exit(self, s->wait[i], s->stop_reason);
 }
 
 /* shutdown stops every child in reverse start order, then the supervisor
@@ -201,6 +209,7 @@ static erg_reason_t shutdown(erg_proc_t *self, sup_t *s, erg_reason_t reason) {
         return reason;
     s->phase = PHASE_SHUTDOWN;
     s->final_reason = reason;
+    s->stop_reason = reason;
     stop_waiting(self, s);
     return ERG_REASON_NONE;
 }
@@ -254,21 +263,24 @@ static erg_reason_t finish(erg_proc_t *self, sup_t *s) {
     return ERG_REASON_NONE;
 }
 
-/* restart_from stops the running children from index first on (all of them
- * for all-for-one), in reverse start order, then starts them again. */
-static erg_reason_t restart_from(erg_proc_t *self, sup_t *s, size_t failed,
-                                 size_t first) {
-    s->kids[failed].pending = true;
+/* restart_from stops the running children from index first on (every one
+ * for all-for-one, those after the failed one for rest-for-one) in reverse
+ * start order, then starts every enabled spec from index first on in spec
+ * order, stopped before or not, as Ergo does; a temporary one (possible
+ * only through a child's own restart) is not started again. */
+static erg_reason_t restart_from(erg_proc_t *self, sup_t *s, size_t first,
+                                 erg_reason_t reason) {
     s->nwait = 0;
     for (size_t i = s->nkids; i-- > first;) {
         kid_t *k = &s->kids[i];
+        k->pending = !k->disabled && k->restart != ERG_SUP_TEMPORARY;
         if (erg_pid_is_nil(k->pid))
             continue;
-        k->pending = k->restart != ERG_SUP_TEMPORARY;
         if (!wait_push(s, k->pid))
             return shutdown(self, s, ERG_ENOMEM);
     }
     s->phase = PHASE_RESTART;
+    s->stop_reason = reason;
     if (s->nwait == 0)
         return finish(self, s);
     stop_waiting(self, s);
@@ -343,9 +355,10 @@ static erg_reason_t handle_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
         rv = kid_start(self, s, k);
         break;
     case ERG_SUP_ALL_FOR_ONE:
-        return restart_from(self, s, ki, 0);
+        k->pending = true;
+        return restart_from(self, s, 0, reason);
     case ERG_SUP_REST_FOR_ONE:
-        return restart_from(self, s, ki, ki + 1);
+        return restart_from(self, s, ki, reason);
     }
     return rv == ERG_OK ? ERG_REASON_NONE : shutdown(self, s, rv);
 }
@@ -376,7 +389,7 @@ static erg_reason_t on_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
             }
         if (s->nwait == 0)
             return finish(self, s);
-        if (s->keep_order && i == 0)
+        if (ordered(s) && i == 0)
             stop_waiting(self, s);
         return ERG_REASON_NONE;
     }
