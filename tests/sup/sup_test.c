@@ -441,6 +441,7 @@ static void test_sup_add_enable_disable_start_at_run_time(void **st) {
     ERG_PASS(erg_sup_enable_child(node, sup, "a"));
     WAIT_UNTIL(atomic_load(&a.starts) == 2);
     assert_false(stopped(node, sup, "a"));
+
     ERG_FAIL(erg_sup_enable_child(node, sup, "zz"), ERG_ENOCHILD);
     ERG_PASS(erg_node_stop(node));
 }
@@ -594,6 +595,27 @@ static void test_sup_all_for_one_starts_every_enabled_spec(void **st) {
     ERG_PASS(erg_node_stop(node));
 }
 
+static void test_sup_start_child_with_new_args_keeps_them(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t t = {.id = 1}, t2 = {.id = 2};
+    erg_sup_child_spec_t kids[] = {child("t", &t, 0)};
+    erg_sup_spec_t spec = {.type = ERG_SUP_ONE_FOR_ONE,
+                           .children = kids,
+                           .nchildren = 1,
+                           .disable_auto_shutdown = true};
+    erg_pid_t sup, pt;
+    ERG_PASS(erg_sup_start(node, &spec, NULL, &sup));
+    stop_child(node, child_pid(node, sup, "t"));
+    WAIT_UNTIL(stopped(node, sup, "t"));
+    ERG_PASS(erg_sup_start_child(node, sup, "t", &t2, &pt));
+    ERG_PASS(erg_node_send_exit(node, pt, ERG_REASON_USER));
+    WAIT_UNTIL(restarted(node, sup, "t", pt));
+    assert_int_equal(atomic_load(&t.starts), 1);
+    assert_int_equal(atomic_load(&t2.starts), 2);
+    ERG_PASS(erg_node_stop(node));
+}
+
 static void test_sup_bad_spec_fails_to_start(void **st) {
     (void)st;
     erg_node_t *node = node_up();
@@ -629,6 +651,7 @@ int main(void) {
             test_sup_supervisor_of_supervisors_restarts_a_subtree),
         ERG_TEST_WITH_ALLOC(test_sup_exit_from_a_non_child_stops_everything),
         ERG_TEST_WITH_ALLOC(test_sup_all_for_one_starts_every_enabled_spec),
+        ERG_TEST_WITH_ALLOC(test_sup_start_child_with_new_args_keeps_them),
         ERG_TEST_WITH_ALLOC(test_sup_bad_spec_fails_to_start),
     };
     return cmocka_run_group_tests_name("sup.sup", tests, NULL, NULL);

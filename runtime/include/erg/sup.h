@@ -81,11 +81,11 @@ ERG_EXTERN erg_err_t erg_sup_start(erg_node_t *node, const erg_sup_spec_t *spec,
 /*
  * erg_sup_start_child starts the child spec name. Simple-one-for-one: a new
  * instance with args (NULL = the spec's args), restarted with the same args.
- * Others: the stopped child name (args ignored): ERG_ECHILDRUNNING if it
- * runs. *pid (may be NULL) gets the new pid. Errors: ERG_ENOCHILD,
- * ERG_ECHILDDISABLED, ERG_ESUPACTIVE (a restart strategy is running),
- * spawn and call errors. Any thread, like all calls below; from a handler
- * it blocks as erg_node_call does.
+ * Others: the stopped child name, with args (if not NULL) replacing the
+ * spec's from now on: ERG_ECHILDRUNNING if it runs. *pid (may be NULL) gets the
+ * new pid. Errors: ERG_ENOCHILD, ERG_ECHILDDISABLED, ERG_ESUPACTIVE (a restart
+ * strategy is running), spawn and call errors. Any thread, like all calls
+ * below; from a handler it blocks as erg_node_call does.
  */
 ERG_EXTERN erg_err_t erg_sup_start_child(erg_node_t *node, erg_pid_t sup,
                                          const char *name, void *args,

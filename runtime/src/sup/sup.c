@@ -524,6 +524,8 @@ static erg_err_t dispatch(erg_proc_t *self, sup_t *s, const erg__sup_req_t *q,
             return inst_start(self, s, ki, q->args ? q->args : k->args, pid);
         if (!erg_pid_is_nil(k->pid))
             return ERG_ECHILDRUNNING;
+        if (q->args != NULL) /* kept for its restarts, as in Ergo */
+            k->args = q->args;
         rv = kid_start(self, s, k);
         *pid = k->pid;
         return rv;
