@@ -56,11 +56,20 @@ idl_decl *idl_lookup(idl_ctx *ctx, const idl_file *from, const char *name,
     return d;
 }
 
-idl_decl *idl_find_version(idl_ctx *ctx, const idl_decl *family, uint32_t v) {
-    if (family == NULL || family->qname == NULL)
+idl_decl *idl_lookup_version(idl_ctx *ctx, const char *qname, uint32_t v) {
+    if (ctx->versions == NULL || qname == NULL)
         return NULL;
-    return idl_strmap_get(
-        ctx->versions, idl_arena_printf(ctx->arena, "%s#%u", family->qname, v));
+    return idl_strmap_get(ctx->versions,
+                          idl_arena_printf(ctx->arena, "%s#%u", qname, v));
+}
+
+idl_decl *idl_find_version(idl_ctx *ctx, const idl_decl *family, uint32_t v) {
+    return family ? idl_lookup_version(ctx, family->qname, v) : NULL;
+}
+
+idl_decl *idl_lookup_decl(idl_ctx *ctx, idl_decl_kind kind, const char *qname) {
+    idl_decl *d = ctx->syms ? idl_strmap_get(ctx->syms, qname) : NULL;
+    return d != NULL && d->kind == kind ? d : NULL;
 }
 
 idl_field *idl_find_field(const idl_decl *rec, const char *name) {

@@ -18,6 +18,13 @@
 idl_decl *idl_lookup(idl_ctx *ctx, const idl_file *from, const char *name,
                      bool *invisible);
 
+/* idl_lookup_version returns version v of the message or event named by
+ * qname ("package.Name"), and idl_lookup_decl the declaration of a kind
+ * with that qualified name, ignoring visibility (lock and compat look at a
+ * whole tree); NULL when there is none. Hash lookups. */
+idl_decl *idl_lookup_version(idl_ctx *ctx, const char *qname, uint32_t v);
+idl_decl *idl_lookup_decl(idl_ctx *ctx, idl_decl_kind kind, const char *qname);
+
 /* idl_find_version returns version v of the message/event family of d. */
 idl_decl *idl_find_version(idl_ctx *ctx, const idl_decl *family, uint32_t v);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "check.h"
 #include "diag.h"
 #include "fingerprint.h"
 #include "idlc.h"
@@ -119,20 +120,11 @@ static bool is_versioned(const idl_decl *d) {
         for (idl_decl *d = f_->decls.first; d != NULL; d = d->next)
 
 static idl_decl *find_version(tree *t, const char *qname, uint32_t v) {
-    FOR_EACH_DECL(t, d) {
-        if (is_versioned(d) && d->qname && d->version == v &&
-            strcmp(d->qname, qname) == 0)
-            return d;
-    }
-    return NULL;
+    return idl_lookup_version(t->ctx, qname, v);
 }
 
 static idl_decl *find_named(tree *t, idl_decl_kind kind, const char *qname) {
-    FOR_EACH_DECL(t, d) {
-        if (d->kind == kind && d->qname && strcmp(d->qname, qname) == 0)
-            return d;
-    }
-    return NULL;
+    return idl_lookup_decl(t->ctx, kind, qname);
 }
 
 static idl_decl *find_conversion(tree *t, const idl_decl *conv) {
@@ -164,9 +156,6 @@ static accept find_accept(const idl_decl *actor, const char *qname, uint32_t v,
     }
     return (accept){NULL, NULL};
 }
-
-static idl_decl *find_named(tree *t, idl_decl_kind kind, const char *qname);
-
 /* An actor of the old tree that accepts qname vN and still exists in the
  * new tree, or NULL. */
 static idl_decl *surviving_acceptor(tree *old, tree *now, const char *qname,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "diag.h"
 #include "fingerprint.h"
 #include "idlc.h"
@@ -139,16 +140,6 @@ static void attach_shapes(idl_ctx *ctx, const char *path, lock_set *set) {
     }
 }
 
-static idl_decl *find_version(idl_ctx *ctx, const char *qname, uint32_t v) {
-    for (idl_file *f = ctx->files.first; f != NULL; f = f->next)
-        for (idl_decl *d = f->decls.first; d != NULL; d = d->next)
-            if ((d->kind == IDL_D_MESSAGE || d->kind == IDL_D_EVENT) &&
-                d->qname != NULL && d->version == v &&
-                strcmp(d->qname, qname) == 0)
-                return d;
-    return NULL;
-}
-
 static const char *explain_edit(idl_ctx *ctx, const lock_entry *e,
                                 idl_decl *d) {
     if (e->shape == NULL)
@@ -227,7 +218,7 @@ static int run_lock(idl_ctx *ctx, const lock_opts *o, FILE *out, FILE *err) {
     int added = 0, dropped = 0;
     for (size_t i = 0; i < locked.n; i++) {
         lock_entry *e = &locked.v[i];
-        idl_decl *d = find_version(ctx, e->qname, e->version);
+        idl_decl *d = idl_lookup_version(ctx, e->qname, e->version);
         if (d == NULL) {
             if (e->deprecated && o->update) {
                 dropped++;
