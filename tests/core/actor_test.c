@@ -1022,6 +1022,57 @@ static void test_actor_accept_hook_refuses_and_upgrades(void **state) {
     ERG_PASS(erg_node_stop(node));
 }
 
+/* An actor whose hook refuses everything of its own still gets the runtime's
+ * notes: here the start note of an event it produces. */
+static atomic_long starts_seen;
+
+static erg_reason_t producer_init(erg_proc_t *self, void *args) {
+    (void)args;
+    erg_event_opts_t opts = {.notify = true};
+    erg_ref_t token;
+    erg_err_t rv = erg_event_register(self, "hooked.ev", &opts, &token);
+    return rv == ERG_OK ? ERG_REASON_NONE : (erg_reason_t)rv;
+}
+
+static erg_reason_t producer_message(erg_proc_t *self, erg_pid_t from,
+                                     erg_msg_t *msg) {
+    (void)self;
+    (void)from;
+    if (erg_msg_type(msg) == ERG_TYPE_EVENT_START)
+        atomic_fetch_add(&starts_seen, 1);
+    return ERG_REASON_NONE;
+}
+
+static const erg_behavior_t hooked_producer = {
+    .name = "hooked_producer",
+    .init = producer_init,
+    .handle_message = producer_message,
+    .accept = accept_things,
+};
+
+static erg_reason_t watcher_init(erg_proc_t *self, void *args) {
+    (void)args;
+    erg_err_t rv = erg_monitor(self, erg_to_event("hooked.ev"), NULL);
+    return rv == ERG_OK ? ERG_REASON_NONE : (erg_reason_t)rv;
+}
+
+static const erg_behavior_t event_watcher = {
+    .name = "event_watcher",
+    .init = watcher_init,
+};
+
+static void test_actor_accept_hook_never_sees_runtime_messages(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    atomic_store(&starts_seen, 0);
+    erg_pid_t producer, watcher;
+    ERG_PASS(erg_node_spawn(node, &hooked_producer, NULL, NULL, &producer));
+    ERG_PASS(erg_node_spawn(node, &event_watcher, NULL, NULL, &watcher));
+    assert_true(probe_wait(&starts_seen, 1));
+    assert_int_equal(atomic_load(&starts_seen), 1);
+    ERG_PASS(erg_node_stop(node));
+}
+
 /* --- Stress -------------------------------------------------------------- */
 
 typedef struct storm_s {
@@ -1110,6 +1161,7 @@ int main(void) {
         T(test_actor_child_calls_parent_from_init),
         T(test_actor_alias_routes_and_delete_fires_monitors),
         T(test_actor_accept_hook_refuses_and_upgrades),
+        T(test_actor_accept_hook_never_sees_runtime_messages),
         T(test_actor_thousand_actors_exchange_a_million_messages),
     };
     return cmocka_run_group_tests_name("core.actor", tests, NULL, NULL);

@@ -214,7 +214,12 @@ static erg_err_t deliver_ex(erg_node_t *node, erg_proc_t *self,
         return ERG_ENOTALLOWED;
     }
     erg_msg_t *up = NULL;
-    if (p->beh->accept != NULL) {
+    /* Only user messages and calls face the accept hook: runtime messages
+     * (event start/stop notes, fallback wrappers, ...) are system traffic
+     * and are never refused, whatever the target's schema says. */
+    if (p->beh->accept != NULL &&
+        (kind == ERG__MAIL_MSG || kind == ERG__MAIL_CALL) &&
+        !erg__msg_is_runtime(msg)) {
         rv = p->beh->accept(p->beh->accept_table, msg, &up);
         if (rv != ERG_OK) {
             erg__proc_release(p);

@@ -188,6 +188,13 @@ erg_err_t erg__msg_new_sys(const void *type, size_t size, size_t extra,
     return ERG_OK;
 }
 
+bool erg__msg_is_runtime(const erg_msg_t *m) {
+    const void *t = m->type;
+    return t == ERG_TYPE_EXIT || t == ERG_TYPE_DOWN || t == ERG_TYPE_FALLBACK ||
+           t == ERG_TYPE_EVENT_START || t == ERG_TYPE_EVENT_STOP ||
+           t == ERG_TYPE_LOG;
+}
+
 erg_err_t erg_msg_new(const void *type, size_t size, erg_msg_t **out) {
     if (out == NULL)
         return ERG_EINVAL;

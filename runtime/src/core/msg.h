@@ -80,6 +80,9 @@ void erg__mail_discard(erg__mail_t *mail);
 void erg__msg_pool_retain(void);
 void erg__msg_pool_release(void);
 
+/* erg__msg_is_runtime: msg has one of the runtime's own ERG_TYPE_* types. */
+bool erg__msg_is_runtime(const erg_msg_t *m);
+
 /* erg__msg_new_sys allocates a runtime message with extra bytes of payload
  * beyond size for strings, and a destructor. */
 erg_err_t erg__msg_new_sys(const void *type, size_t size, size_t extra,
