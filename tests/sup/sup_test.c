@@ -13,6 +13,7 @@ typedef struct wk_s {
     atomic_int starts;
     int id;
     atomic_int blocked, release; /* a handler waiting for the test */
+    erg_reason_t fail;           /* init returns this when not 0 */
 } wk_t;
 
 typedef struct wstate_s {
@@ -49,7 +50,7 @@ static erg_reason_t w_init(erg_proc_t *self, void *args) {
     wstate_t *st = erg_proc_state(self);
     st->w = args;
     atomic_fetch_add(&st->w->starts, 1);
-    return ERG_REASON_NONE;
+    return st->w->fail;
 }
 
 static erg_reason_t w_message(erg_proc_t *self, erg_pid_t from,
@@ -630,6 +631,45 @@ static void test_sup_bad_spec_fails_to_start(void **st) {
     ERG_PASS(erg_node_stop(node));
 }
 
+/* As in Ergo, a child failing to start during the supervisor's own start
+ * fails that start; the children started before it are stopped and the
+ * later ones never start. */
+static void test_sup_child_init_failure_fails_the_start(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t a = {.id = 1}, b = {.id = 2, .fail = ERG_EINCORRECT}, c = {.id = 3};
+    erg_sup_child_spec_t kids[] = {child("a", &a, 0), child("b", &b, 0),
+                                   child("c", &c, 0)};
+    erg_sup_spec_t spec = {
+        .type = ERG_SUP_REST_FOR_ONE, .children = kids, .nchildren = 3};
+    erg_pid_t sup, pa;
+    ERG_FAIL(erg_sup_start(node, &spec, NULL, &sup), ERG_EINCORRECT);
+    assert_int_equal(atomic_load(&a.starts), 1);
+    assert_int_equal(atomic_load(&b.starts), 1);
+    assert_int_equal(atomic_load(&c.starts), 0);
+    WAIT_UNTIL(erg_node_resolve_name(node, "a", &pa) == ERG_ENONAME &&
+               erg_node_process_count(node) == 0);
+    /* A positive reason from init fails it as ERG_ETERMINATED, and a
+     * nested supervisor's failed start fails its parent's. */
+    b.fail = ERG_REASON_USER;
+    ERG_FAIL(erg_sup_start(node, &spec, NULL, &sup), ERG_ETERMINATED);
+    erg_sup_child_spec_t outer_kids[] = {child("x", &c, 0),
+                                         {.name = "inner",
+                                          .beh = &erg_sup_behavior,
+                                          .args = &spec}};
+    erg_sup_spec_t outer = {
+        .type = ERG_SUP_ONE_FOR_ONE, .children = outer_kids, .nchildren = 2};
+    ERG_FAIL(erg_sup_start(node, &outer, NULL, &sup), ERG_ETERMINATED);
+    assert_int_equal(atomic_load(&a.starts), 3);
+    assert_int_equal(atomic_load(&c.starts), 1); /* as "x" only */
+    WAIT_UNTIL(erg_node_process_count(node) == 0);
+    /* With every child starting, the start succeeds. */
+    b.fail = 0;
+    ERG_PASS(erg_sup_start(node, &spec, NULL, &sup));
+    assert_int_equal(atomic_load(&c.starts), 2);
+    ERG_PASS(erg_node_stop(node));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         ERG_TEST_WITH_ALLOC(
@@ -653,6 +693,7 @@ int main(void) {
         ERG_TEST_WITH_ALLOC(test_sup_all_for_one_starts_every_enabled_spec),
         ERG_TEST_WITH_ALLOC(test_sup_start_child_with_new_args_keeps_them),
         ERG_TEST_WITH_ALLOC(test_sup_bad_spec_fails_to_start),
+        ERG_TEST_WITH_ALLOC(test_sup_child_init_failure_fails_the_start),
     };
     return cmocka_run_group_tests_name("sup.sup", tests, NULL, NULL);
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/actor.h"
+#include "core/node.h"
 #include "erg/node.h"
 #include "util/alloc.h"
 
@@ -118,9 +120,37 @@ static void notify(erg_proc_t *self, sup_t *s, const kid_t *k, erg_pid_t pid,
         s->on_child(self, k->name, pid, started, reason, s->on_child_arg);
 }
 
-/* spawn starts one process of k, linked both ways to the supervisor. */
+/*
+ * spawn_wait is erg_spawn that returns only after the child's init did, with
+ * its outcome as erg_node_spawn reports it, as Ergo's Spawn does: the
+ * supervisor's own start uses it so a child failing to start fails the
+ * start. The worker is handed over while waiting, and a slow init is ended
+ * by its init timer, so the wait is bounded.
+ */
+static erg_err_t spawn_wait(erg_proc_t *self, const erg_behavior_t *beh,
+                            const erg_spawn_opts_t *o, void *args,
+                            erg_pid_t *pid) {
+    erg_node_t *node = erg_proc_node(self);
+    erg_ref_t ref = erg_node_make_ref(node);
+    erg__waiter_t w;
+    erg__waiter_init(&w);
+    erg_err_t rv = erg__waiter_add(node, ref.id, &w);
+    if (rv == ERG_OK) {
+        rv = erg__spawn(node, self, beh, o, args, ref.id, true, pid);
+        if (rv != ERG_OK)
+            erg__waiter_remove(node, ref.id);
+        else
+            rv = erg__waiter_wait(node, ref.id, &w,
+                                  ERG_INIT_TIMEOUT_MAX_MS + 5000, false);
+    }
+    erg__waiter_fini(&w);
+    return rv;
+}
+
+/* spawn starts one process of k, linked both ways to the supervisor; with
+ * wait, it returns after the child's init (spawn_wait). */
 static erg_err_t spawn(erg_proc_t *self, sup_t *s, kid_t *k, void *args,
-                       erg_pid_t *pid) {
+                       bool wait, erg_pid_t *pid) {
     erg_spawn_opts_t o = k->opts;
     /* As in Ergo, a child of a spec that runs one process at a time is
      * registered under the spec's name unless its options name another. */
@@ -128,14 +158,15 @@ static erg_err_t spawn(erg_proc_t *self, sup_t *s, kid_t *k, void *args,
         o.register_name = k->name;
     o.link_parent = true;
     o.link_child = true;
-    erg_err_t rv = erg_spawn(self, k->beh, &o, args, pid);
+    erg_err_t rv = wait ? spawn_wait(self, k->beh, &o, args, pid)
+                        : erg_spawn(self, k->beh, &o, args, pid);
     if (rv == ERG_OK)
         notify(self, s, k, *pid, true, ERG_REASON_NONE);
     return rv;
 }
 
 static erg_err_t kid_start(erg_proc_t *self, sup_t *s, kid_t *k) {
-    return spawn(self, s, k, k->args, &k->pid);
+    return spawn(self, s, k, k->args, false, &k->pid);
 }
 
 static erg_err_t inst_start(erg_proc_t *self, sup_t *s, size_t kid, void *args,
@@ -146,7 +177,7 @@ static erg_err_t inst_start(erg_proc_t *self, sup_t *s, size_t kid, void *args,
     in->kid = kid;
     in->args = args;
     in->stopping = false;
-    erg_err_t rv = spawn(self, s, &s->kids[kid], args, &in->pid);
+    erg_err_t rv = spawn(self, s, &s->kids[kid], args, false, &in->pid);
     if (rv != ERG_OK)
         return rv;
     s->ninsts++;
@@ -194,10 +225,10 @@ static void stop_waiting(erg_proc_t *self, sup_t *s) {
         (void)erg_send_exit(self, s->wait[i], s->stop_reason);
 }
 
-/* shutdown stops every child in reverse start order, then the supervisor
+/* stop_tree stops every child in reverse start order, then the supervisor
  * terminates with reason. Returns the reason to terminate with now, or
  * ERG_REASON_NONE while children are still stopping. */
-static erg_reason_t shutdown(erg_proc_t *self, sup_t *s, erg_reason_t reason) {
+static erg_reason_t stop_tree(erg_proc_t *self, sup_t *s, erg_reason_t reason) {
     s->nwait = 0;
     for (size_t i = s->ninsts; i-- > 0;)
         if (!wait_push(s, s->insts[i].pid))
@@ -251,7 +282,7 @@ static erg_reason_t finish(erg_proc_t *self, sup_t *s) {
             continue;
         erg_err_t rv = kid_start(self, s, k);
         if (rv != ERG_OK)
-            return shutdown(self, s, rv);
+            return stop_tree(self, s, rv);
     }
     while (s->phase == PHASE_IDLE && s->npend > 0) {
         pend_t p = s->pend[0];
@@ -277,7 +308,7 @@ static erg_reason_t restart_from(erg_proc_t *self, sup_t *s, size_t first,
         if (erg_pid_is_nil(k->pid))
             continue;
         if (!wait_push(s, k->pid))
-            return shutdown(self, s, ERG_ENOMEM);
+            return stop_tree(self, s, ERG_ENOMEM);
     }
     s->phase = PHASE_RESTART;
     s->stop_reason = reason;
@@ -306,7 +337,7 @@ static erg_reason_t handle_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
             k = &s->kids[i];
         }
     if (k == NULL) /* an exit from a linked non-child ends the supervisor */
-        return shutdown(self, s, reason);
+        return stop_tree(self, s, reason);
     void *args = NULL;
     bool stopping;
     if (inst) {
@@ -326,7 +357,7 @@ static erg_reason_t handle_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
          * was enabled again meanwhile, it starts now. */
         if (!k->disabled && !inst && s->type != ERG_SUP_SIMPLE_ONE_FOR_ONE) {
             erg_err_t rv = kid_start(self, s, k);
-            return rv == ERG_OK ? ERG_REASON_NONE : shutdown(self, s, rv);
+            return rv == ERG_OK ? ERG_REASON_NONE : stop_tree(self, s, rv);
         }
         return auto_shutdown(s) ? reason : ERG_REASON_NONE;
     }
@@ -336,7 +367,7 @@ static erg_reason_t handle_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
         if (s->type == ERG_SUP_SIMPLE_ONE_FOR_ONE)
             return ERG_REASON_NONE;
         if (k->significant && k->restart != ERG_SUP_PERMANENT)
-            return shutdown(self, s, reason);
+            return stop_tree(self, s, reason);
         return auto_shutdown(s) ? reason : ERG_REASON_NONE;
     }
     if (intensity_exceeded(s)) {
@@ -344,7 +375,7 @@ static erg_reason_t handle_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
                 "supervisor: restart intensity %u in "
                 "%u ms exceeded (child %s)",
                 s->intensity, s->period_ms, k->name);
-        return shutdown(self, s, ERG_ERESTARTS);
+        return stop_tree(self, s, ERG_ERESTARTS);
     }
     erg_err_t rv = ERG_OK;
     switch (s->type) {
@@ -360,7 +391,7 @@ static erg_reason_t handle_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
     case ERG_SUP_REST_FOR_ONE:
         return restart_from(self, s, ki, reason);
     }
-    return rv == ERG_OK ? ERG_REASON_NONE : shutdown(self, s, rv);
+    return rv == ERG_OK ? ERG_REASON_NONE : stop_tree(self, s, rv);
 }
 
 /* on_exit takes an exit message: while a strategy runs it only tracks the
@@ -399,6 +430,24 @@ static erg_reason_t on_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
     return ERG_REASON_NONE;
 }
 
+/*
+ * start_failed ends a start in which child `failed` could not start (Ergo's
+ * supervisor fails its own init then): the children started before it are
+ * stopped, newest first, with the error as reason, and the error becomes
+ * the supervisor's init result, so erg_sup_start returns it.
+ */
+static erg_reason_t start_failed(erg_proc_t *self, sup_t *s, size_t failed,
+                                 erg_err_t rv) {
+    char buf[32];
+    erg_log(self, ERG_LOG_ERROR, "supervisor: child %s failed to start: %s",
+            s->kids[failed].name, erg_reason_string(rv, buf, sizeof(buf)));
+    for (size_t i = failed; i-- > 0;) {
+        (void)erg_send_exit(self, s->kids[i].pid, rv);
+        s->kids[i].pid = (erg_pid_t){0};
+    }
+    return rv;
+}
+
 static erg_reason_t sup_init(erg_proc_t *self, void *args) {
     sup_t *s = erg_proc_state(self);
     const erg_sup_spec_t *spec = args;
@@ -428,9 +477,12 @@ static erg_reason_t sup_init(erg_proc_t *self, void *args) {
     if (s->type == ERG_SUP_SIMPLE_ONE_FOR_ONE)
         return ERG_REASON_NONE;
     for (size_t i = 0; i < s->nkids; i++) {
-        erg_err_t rv = kid_start(self, s, &s->kids[i]);
-        if (rv != ERG_OK)
-            return rv;
+        kid_t *k = &s->kids[i];
+        erg_err_t rv = spawn(self, s, k, k->args, true, &k->pid);
+        if (rv != ERG_OK) {
+            k->pid = (erg_pid_t){0};
+            return start_failed(self, s, i, rv);
+        }
     }
     return ERG_REASON_NONE;
 }
