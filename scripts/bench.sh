@@ -22,6 +22,14 @@ if command -v escript >/dev/null 2>&1; then
 else
     echo "bench.sh: escript not found, Erlang peer skipped" >&2
 fi
+# Remote scenarios (issue #8) on Erlang distribution: the escript starts its
+# own node processes on 127.0.0.1 (and epmd if none runs) and stops them.
+if command -v escript >/dev/null 2>&1 && command -v epmd >/dev/null 2>&1; then
+    echo "# erlang remote (distribution over 127.0.0.1, see docs/benchmarks-remote.md)"
+    escript "$peers/erlang_remote_bench.erl" || { echo "bench.sh: erlang remote failed" >&2; status=1; }
+else
+    echo "bench.sh: escript or epmd not found, Erlang remote peer skipped" >&2
+fi
 if [ -f /usr/include/caf/all.hpp ] && command -v g++ >/dev/null 2>&1; then
     caf="$build/bin/caf_bench"
     if [ ! -x "$caf" ] || [ "$peers/caf_bench.cpp" -nt "$caf" ]; then
