@@ -17,5 +17,6 @@
 #include "erg/typed.h"
 #include "erg/cron.h"
 #include "erg/sup.h"
+#include "erg/pool.h"
 
 #endif /* ERG_ERG_H */

@@ -6,9 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/actor.h"
-#include "core/node.h"
 #include "erg/node.h"
+#include "sup/spawn_wait.h"
 #include "util/alloc.h"
 
 static const char sup_req_type[] = "erg.sup.req";
@@ -120,35 +119,8 @@ static void notify(erg_proc_t *self, sup_t *s, const kid_t *k, erg_pid_t pid,
         s->on_child(self, k->name, pid, started, reason, s->on_child_arg);
 }
 
-/*
- * spawn_wait is erg_spawn that returns only after the child's init did, with
- * its outcome as erg_node_spawn reports it, as Ergo's Spawn does: the
- * supervisor's own start uses it so a child failing to start fails the
- * start. The worker is handed over while waiting, and a slow init is ended
- * by its init timer, so the wait is bounded.
- */
-static erg_err_t spawn_wait(erg_proc_t *self, const erg_behavior_t *beh,
-                            const erg_spawn_opts_t *o, void *args,
-                            erg_pid_t *pid) {
-    erg_node_t *node = erg_proc_node(self);
-    erg_ref_t ref = erg_node_make_ref(node);
-    erg__waiter_t w;
-    erg__waiter_init(&w);
-    erg_err_t rv = erg__waiter_add(node, ref.id, &w);
-    if (rv == ERG_OK) {
-        rv = erg__spawn(node, self, beh, o, args, ref.id, true, pid);
-        if (rv != ERG_OK)
-            erg__waiter_remove(node, ref.id);
-        else
-            rv = erg__waiter_wait(node, ref.id, &w,
-                                  ERG_INIT_TIMEOUT_MAX_MS + 5000, false);
-    }
-    erg__waiter_fini(&w);
-    return rv;
-}
-
 /* spawn starts one process of k, linked both ways to the supervisor; with
- * wait, it returns after the child's init (spawn_wait). */
+ * wait, it returns after the child's init (erg__spawn_wait). */
 static erg_err_t spawn(erg_proc_t *self, sup_t *s, kid_t *k, void *args,
                        bool wait, erg_pid_t *pid) {
     erg_spawn_opts_t o = k->opts;
@@ -158,7 +130,7 @@ static erg_err_t spawn(erg_proc_t *self, sup_t *s, kid_t *k, void *args,
         o.register_name = k->name;
     o.link_parent = true;
     o.link_child = true;
-    erg_err_t rv = wait ? spawn_wait(self, k->beh, &o, args, pid)
+    erg_err_t rv = wait ? erg__spawn_wait(self, k->beh, &o, args, pid)
                         : erg_spawn(self, k->beh, &o, args, pid);
     if (rv == ERG_OK)
         notify(self, s, k, *pid, true, ERG_REASON_NONE);
