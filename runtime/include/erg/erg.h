@@ -17,6 +17,7 @@
 #include "erg/typed.h"
 #include "erg/cron.h"
 #include "erg/sup.h"
+#include "erg/app.h"
 #include "erg/pool.h"
 
 #endif /* ERG_ERG_H */

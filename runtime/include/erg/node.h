@@ -29,6 +29,8 @@ typedef struct erg_env_var_s {
     void *value;
 } erg_env_var_t;
 
+struct erg_app_spec_s; /* app.h */
+
 typedef struct erg_node_opts_s {
     const erg_env_var_t *env; /* node environment, copied; may be NULL */
     unsigned nenv;
@@ -37,6 +39,11 @@ typedef struct erg_node_opts_s {
     uint32_t shutdown_timeout_ms; /* 0 = 3 minutes */
     unsigned max_per_turn;        /* messages per turn; 0 = 64 */
     bool no_default_logger;       /* don't print records to stderr */
+    /* Applications (app.h) to load and start in this order once the node
+     * runs, as Ergo's NodeOptions.Applications; the array and what it
+     * points to are copied at load. One that fails fails the start. */
+    const struct erg_app_spec_s *apps;
+    unsigned napps;
 } erg_node_opts_t;
 
 /* erg_node_opts_init fills opts with the defaults above. */
@@ -46,8 +53,11 @@ ERG_EXTERN void erg_node_opts_init(erg_node_opts_t *opts);
  * erg_node_start starts a node named name ("name@host": both parts
  * non-empty, at most 255 bytes) with opts (NULL = defaults) and stores it in
  * *out. Each start gets a new creation, so pids of an earlier node with the
- * same name never reach this one. Errors: ERG_EINVAL (bad name or options),
- * ERG_ENOMEM, ERG_EAGAIN (threads). Thread-safe.
+ * same name never reach this one. The applications in opts are loaded and
+ * started last, in order (erg_app_load, erg_app_start); if one fails, the
+ * node is killed and freed and its error returned. Errors: ERG_EINVAL (bad
+ * name or options), ERG_ENOMEM, ERG_EAGAIN (threads), the errors of
+ * erg_app_load and erg_app_start. Thread-safe.
  */
 ERG_EXTERN erg_err_t erg_node_start(const char *name,
                                     const erg_node_opts_t *opts,
@@ -58,9 +68,11 @@ ERG_EXTERN erg_err_t erg_node_start(const char *name,
  * exit signal with ERG_REASON_SHUTDOWN from the node (which, like a parent's,
  * cannot be trapped); every 5 s of waiting, the processes still running are
  * logged with their state and queue lengths; after the shutdown timeout the
- * rest are killed. A handler that never returns keeps the node from
- * finishing (C code cannot be preempted). Must not be called from a handler
- * (ERG_ENOTALLOWED, nothing happens). NULL is a no-op.
+ * rest are killed. Running applications (app.h) are stopped before all
+ * that, newest first, each as erg_app_stop does (up to 5 s). A handler that
+ * never returns keeps the node from finishing (C code cannot be
+ * preempted). Must not be called from a handler (ERG_ENOTALLOWED, nothing
+ * happens). NULL is a no-op.
  */
 ERG_EXTERN erg_err_t erg_node_stop(erg_node_t *node);
 

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "app/app.h"
 #include "core/actor.h"
 #include "core/event.h"
 #include "util/alloc.h"
@@ -351,6 +352,7 @@ static void node_free(erg_node_t *node) {
         pthread_mutex_destroy(&node->waiters[i].lock);
     }
     erg__log_fini(node);
+    erg__apps_fini(node);
     pool_fini(node);
     erg__penv_release(node->env);
     pthread_mutex_destroy(&node->names_lock);
@@ -409,6 +411,8 @@ erg_err_t erg_node_start(const char *name, const erg_node_opts_t *opts,
     if (rv == ERG_OK)
         rv = erg__idmap_new(FIRST_PROC_ID, erg__proc_idmap_retain,
                             &node->procs);
+    if (rv == ERG_OK)
+        rv = erg__apps_init(node);
     if (rv == ERG_OK && !o.no_default_logger)
         rv = erg_node_logger_add(node, "default", ERG_LOG_TRACE,
                                  default_logger, NULL);
@@ -426,6 +430,12 @@ erg_err_t erg_node_start(const char *name, const erg_node_opts_t *opts,
         rv = erg__sched_start(node->sched);
     if (rv != ERG_OK) {
         node_free(node);
+        return rv;
+    }
+    /* Applications last, on a running node; a failure ends the node as
+     * Ergo's Start does (StopForce). */
+    if ((rv = erg__apps_node_start(node, o.apps, o.napps)) != ERG_OK) {
+        erg_node_kill(node);
         return rv;
     }
     *out = node;
@@ -501,6 +511,8 @@ static erg_err_t node_end(erg_node_t *node, bool force) {
         return ERG_OK;
     if (erg__current() != NULL)
         return ERG_ENOTALLOWED;
+    if (!force)
+        erg__apps_node_stop(node); /* applications first, as in Ergo */
     pthread_mutex_lock(&node->count_lock);
     node->stopping = true;
     pthread_mutex_unlock(&node->count_lock);

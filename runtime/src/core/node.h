@@ -97,6 +97,8 @@ struct erg_node_s {
     pthread_cond_t count_cv;
     uint64_t nprocs;
     bool stopping;
+
+    struct erg__apps_s *apps; /* app/app.c: the loaded applications */
 };
 
 /* erg__now_ms: milliseconds since the Unix epoch. erg__mono_ns: monotonic. */

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/* master.c: the process that starts an application's members and applies its mode. */
+#include <string.h>
+
+#include "app/app.h"
+#include "core/actor.h"
+#include "core/node.h"
+#include "util/alloc.h"
+
+/*
+ * Ergo's node calls application.terminate from the termination path of any
+ * process. erg has no such hook, so each run of an application gets a
+ * master: it spawns the members as its children with link_child (their
+ * exits reach it as trapped exit messages, with no window to miss one) and
+ * link_parent (they cannot outlive it), and applies the mode to each exit.
+ */
+
+static const char start_type[] = "erg.app.start";
+static const char stop_type[] = "erg.app.stop";
+
+typedef struct caller_s {
+    erg_pid_t from;
+    erg_ref_t ref;
+} caller_t;
+
+typedef struct master_s {
+    erg__apps_t *reg;
+    erg__app_t *app;
+    caller_t *stoppers; /* stop calls answered when the last member ends */
+    size_t nstoppers, cap;
+} master_t;
+
+typedef struct master_args_s {
+    erg__apps_t *reg;
+    erg__app_t *app;
+} master_args_t;
+
+static erg_reason_t m_init(erg_proc_t *self, void *args) {
+    master_t *m = erg_proc_state(self);
+    master_args_t *a = args;
+    m->reg = a->reg;
+    m->app = a->app;
+    erg_set_trap_exit(self, true);
+    pthread_mutex_lock(&m->reg->lock);
+    m->app->refs++;
+    m->app->master = erg_self(self);
+    pthread_mutex_unlock(&m->reg->lock);
+    return ERG_REASON_NONE;
+}
+
+/* Spawns a child and waits for its init, as erg_node_spawn does for the
+ * node, so a member whose init fails fails the start (Ergo spawns members
+ * synchronously). */
+static erg_err_t spawn_sync(erg_proc_t *self, const erg_app_member_t *mb,
+                            erg_pid_t *pid) {
+    erg_node_t *node = erg_proc_node(self);
+    erg_spawn_opts_t o = mb->opts;
+    o.link_parent = true;
+    o.link_child = true;
+    if (mb->name != NULL)
+        o.register_name = mb->name;
+    erg_ref_t ref = erg__node_make_ref(node);
+    erg__waiter_t w;
+    erg__waiter_init(&w);
+    erg_err_t rv = erg__waiter_add(node, ref.id, &w);
+    if (rv == ERG_OK) {
+        rv = erg__spawn(node, self, mb->beh, &o, mb->args, ref.id, true, pid);
+        if (rv != ERG_OK)
+            erg__waiter_remove(node, ref.id);
+        else
+            rv = erg__waiter_wait(node, ref.id, &w,
+                                  ERG_INIT_TIMEOUT_MAX_MS + 5000, false);
+    }
+    if (rv == ERG_OK && w.reply != NULL)
+        erg_msg_release(w.reply);
+    erg__waiter_fini(&w);
+    return rv;
+}
+
+static erg_err_t add_member(erg__app_t *app, erg_pid_t pid) {
+    if (app->nmembers == app->cap) {
+        size_t cap = app->cap == 0 ? 8 : app->cap * 2;
+        erg_pid_t *a = erg__realloc(app->members, cap * sizeof(*a));
+        if (a == NULL)
+            return ERG_ENOMEM;
+        app->members = a;
+        app->cap = cap;
+    }
+    app->members[app->nmembers++] = pid;
+    return ERG_OK;
+}
+
+/* Copies the running members out, to signal them without the lock. */
+static erg_pid_t *copy_members(erg__app_t *app, size_t *n) {
+    *n = app->nmembers;
+    erg_pid_t *pids = erg__malloc((*n + 1) * sizeof(*pids));
+    if (pids != NULL && *n > 0)
+        memcpy(pids, app->members, *n * sizeof(*pids));
+    return pids;
+}
+
+static erg_reason_t do_start(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
+                             erg_app_mode_t mode, erg_msg_t **reply) {
+    master_t *m = erg_proc_state(self);
+    erg__app_t *app = m->app;
+    erg_node_t *node = erg_proc_node(self);
+    erg_err_t rv = ERG_OK;
+    for (size_t i = 0; i < app->spec.nmembers && rv == ERG_OK; i++) {
+        erg_pid_t pid;
+        rv = spawn_sync(self, &app->spec.members[i], &pid);
+        if (rv != ERG_OK)
+            break;
+        pthread_mutex_lock(&m->reg->lock);
+        rv = add_member(app, pid);
+        pthread_mutex_unlock(&m->reg->lock);
+        if (rv != ERG_OK)
+            erg_node_kill_process(node, pid);
+    }
+    if (rv != ERG_OK) {
+        /* Ergo kills what it started; the exits that follow find this
+         * master gone, which is what ends the members anyway. */
+        pthread_mutex_lock(&m->reg->lock);
+        size_t n;
+        erg_pid_t *pids = copy_members(app, &n);
+        app->nmembers = 0;
+        pthread_mutex_unlock(&m->reg->lock);
+        for (size_t i = n; pids != NULL && i > 0; i--)
+            erg_node_kill_process(node, pids[i - 1]);
+        erg__free(pids);
+        erg_reply_error(self, from, ref, rv);
+        return ERG_REASON_NORMAL;
+    }
+    pthread_mutex_lock(&m->reg->lock);
+    app->state = ERG_APP_RUNNING;
+    app->mode = mode;
+    app->reason = ERG_REASON_NONE;
+    app->started_ns = erg__mono_ns();
+    app->seq = ++m->reg->seq;
+    pthread_mutex_unlock(&m->reg->lock);
+    erg_log(self, ERG_LOG_INFO, "application %s (%s) started", app->spec.name,
+            erg_app_mode_string(mode));
+    if (erg_msg_new(NULL, 0, reply) != ERG_OK)
+        erg_reply_error(self, from, ref, ERG_ENOMEM); /* still running */
+    return ERG_REASON_NONE;
+}
+
+static erg_reason_t do_stop(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
+                            bool force, erg_msg_t **reply) {
+    master_t *m = erg_proc_state(self);
+    erg__app_t *app = m->app;
+    pthread_mutex_lock(&m->reg->lock);
+    if (app->state == ERG_APP_LOADED) {
+        pthread_mutex_unlock(&m->reg->lock);
+        if (erg_msg_new(NULL, 0, reply) != ERG_OK)
+            erg_reply_error(self, from, ref, ERG_ENOMEM);
+        return ERG_REASON_NONE;
+    }
+    if (app->state == ERG_APP_STOPPING && !force) {
+        pthread_mutex_unlock(&m->reg->lock);
+        erg_reply_error(self, from, ref, ERG_EAPPSTATE);
+        return ERG_REASON_NONE;
+    }
+    if (m->nstoppers == m->cap) {
+        size_t cap = m->cap == 0 ? 4 : m->cap * 2;
+        caller_t *a = erg__realloc(m->stoppers, cap * sizeof(*a));
+        if (a == NULL) {
+            pthread_mutex_unlock(&m->reg->lock);
+            erg_reply_error(self, from, ref, ERG_ENOMEM);
+            return ERG_REASON_NONE;
+        }
+        m->stoppers = a;
+        m->cap = cap;
+    }
+    m->stoppers[m->nstoppers++] = (caller_t){from, ref};
+    /* Temporary from now on, so the members' exits trigger nothing more
+     * (Ergo does the same). */
+    app->state = ERG_APP_STOPPING;
+    app->mode = ERG_APP_TEMPORARY;
+    app->reason = force ? ERG_REASON_KILL : ERG_REASON_SHUTDOWN;
+    size_t n;
+    erg_pid_t *pids = copy_members(app, &n);
+    pthread_mutex_unlock(&m->reg->lock);
+    for (size_t i = 0; pids != NULL && i < n; i++) {
+        if (force)
+            erg_node_kill_process(erg_proc_node(self), pids[i]);
+        else
+            erg_send_exit(self, pids[i], ERG_REASON_SHUTDOWN);
+    }
+    erg__free(pids);
+    return ERG_REASON_NONE;
+}
+
+static erg_reason_t m_call(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
+                           erg_msg_t *request, erg_msg_t **reply) {
+    const void *type = erg_msg_type(request);
+    if (type == start_type)
+        return do_start(self, from, ref,
+                        *(erg_app_mode_t *)erg_msg_data(request), reply);
+    if (type == stop_type)
+        return do_stop(self, from, ref, *(bool *)erg_msg_data(request),
+                       reply);
+    erg_reply_error(self, from, ref, ERG_ENOTSUP);
+    return ERG_REASON_NONE;
+}
+
+static void answer_stoppers(erg_proc_t *self, erg_err_t status) {
+    master_t *m = erg_proc_state(self);
+    for (size_t i = 0; i < m->nstoppers; i++) {
+        erg_msg_t *ok = NULL;
+        if (status == ERG_OK && erg_msg_new(NULL, 0, &ok) == ERG_OK &&
+            erg_reply(self, m->stoppers[i].from, m->stoppers[i].ref, ok) ==
+                ERG_OK)
+            continue;
+        erg_msg_release(ok);
+        erg_reply_error(self, m->stoppers[i].from, m->stoppers[i].ref,
+                        status == ERG_OK ? ERG_ENOMEM : status);
+    }
+    m->nstoppers = 0;
+}
+
+static bool abnormal(erg_reason_t reason) {
+    return reason != ERG_REASON_NORMAL && reason != ERG_REASON_SHUTDOWN;
+}
+
+/* A member's exit: Ergo's application.terminate. */
+static erg_reason_t m_message(erg_proc_t *self, erg_pid_t from,
+                              erg_msg_t *msg) {
+    (void)from;
+    if (erg_msg_type(msg) != ERG_TYPE_EXIT)
+        return ERG_REASON_NONE;
+    const erg_exit_t *ex = erg_msg_data(msg);
+    if (ex->target.kind != ERG_TARGET_PID)
+        return ERG_REASON_NONE;
+    master_t *m = erg_proc_state(self);
+    erg__app_t *app = m->app;
+    pthread_mutex_lock(&m->reg->lock);
+    size_t i = 0;
+    while (i < app->nmembers && !erg_pid_equal(app->members[i], ex->target.pid))
+        i++;
+    if (i == app->nmembers) {
+        pthread_mutex_unlock(&m->reg->lock);
+        return ERG_REASON_NONE; /* not a member (an exit someone sent us) */
+    }
+    app->members[i] = app->members[--app->nmembers];
+    size_t n = 0;
+    erg_pid_t *pids = NULL;
+    bool cascade = app->state == ERG_APP_RUNNING &&
+                   (app->mode == ERG_APP_PERMANENT ||
+                    (app->mode == ERG_APP_TRANSIENT && abnormal(ex->reason)));
+    if (cascade) {
+        app->state = ERG_APP_STOPPING;
+        app->reason = ex->reason;
+        pids = copy_members(app, &n);
+    }
+    bool last = app->nmembers == 0;
+    if (last) {
+        if (app->reason == ERG_REASON_NONE)
+            app->reason = ERG_REASON_NORMAL;
+        app->state = ERG_APP_LOADED;
+        app->started_ns = 0;
+    }
+    erg_reason_t reason = app->reason;
+    pthread_mutex_unlock(&m->reg->lock);
+    char buf[32];
+    if (cascade)
+        erg_log(self, ERG_LOG_INFO,
+                "application %s (%s) will be stopped due to termination of a "
+                "member with reason: %s",
+                app->spec.name, erg_app_mode_string(app->mode),
+                erg_reason_string(ex->reason, buf, sizeof(buf)));
+    for (size_t k = 0; pids != NULL && k < n; k++)
+        erg_send_exit(self, pids[k], ERG_REASON_SHUTDOWN);
+    erg__free(pids);
+    if (!last)
+        return ERG_REASON_NONE;
+    erg_log(self, ERG_LOG_INFO, "application %s stopped with reason %s",
+            app->spec.name, erg_reason_string(reason, buf, sizeof(buf)));
+    answer_stoppers(self, ERG_OK);
+    return ERG_REASON_NORMAL;
+}
+
+static void m_inspect(erg_proc_t *self, erg_pid_t from, erg_inspect_t *out) {
+    (void)from;
+    master_t *m = erg_proc_state(self);
+    erg_inspect_add(out, "app", m->app->spec.name);
+}
+
+/* Also reached when the master is killed or the node ends it: the members
+ * die with it through link_parent, so the record says loaded at once. */
+static void m_terminate(erg_proc_t *self, erg_reason_t reason) {
+    master_t *m = erg_proc_state(self);
+    erg__app_t *app = m->app;
+    pthread_mutex_lock(&m->reg->lock);
+    if (erg_pid_equal(app->master, erg_self(self))) {
+        app->master = (erg_pid_t){0, 0, 0};
+        if (app->state != ERG_APP_LOADED) {
+            app->state = ERG_APP_LOADED;
+            app->nmembers = 0;
+            app->started_ns = 0;
+            if (app->reason == ERG_REASON_NONE)
+                app->reason = reason;
+        }
+    }
+    pthread_mutex_unlock(&m->reg->lock);
+    answer_stoppers(self, ERG_ETERMINATED);
+    erg__free(m->stoppers);
+    erg__app_release(m->reg, app);
+}
+
+static const erg_behavior_t master_behavior = {
+    .name = "erg.app.master",
+    .state_size = sizeof(master_t),
+    .init = m_init,
+    .handle_message = m_message,
+    .handle_call = m_call,
+    .handle_inspect = m_inspect,
+    .terminate = m_terminate,
+};
+
+erg_err_t erg__app_master_run(erg_node_t *node, erg__apps_t *reg,
+                              erg__app_t *app, erg_app_mode_t mode) {
+    erg_spawn_opts_t o;
+    erg_spawn_opts_init(&o);
+    o.env = app->spec.env; /* the members inherit it from their parent */
+    o.nenv = app->spec.nenv;
+    o.log_level = app->spec.log_level;
+    o.log_level_set = app->spec.log_level_set;
+    master_args_t args = {reg, app};
+    erg_pid_t master;
+    erg_err_t rv = erg_node_spawn(node, &master_behavior, &o, &args, &master);
+    if (rv != ERG_OK)
+        return rv;
+    erg_msg_t *req, *reply = NULL;
+    rv = erg_msg_new_copy(start_type, &mode, sizeof(mode), &req);
+    if (rv != ERG_OK) {
+        erg_node_kill_process(node, master);
+        return rv;
+    }
+    /* Each member's init may take up to the init timeout cap. */
+    uint64_t limit = (uint64_t)app->spec.nmembers *
+                         (ERG_INIT_TIMEOUT_MAX_MS + 5000) + 5000;
+    rv = erg_node_call(node, erg_to_pid(master), req,
+                       limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit,
+                       &reply);
+    if (rv != ERG_OK) {
+        erg_msg_release(req);
+        if (rv == ERG_ETIMEDOUT)
+            erg_node_kill_process(node, master); /* members die with it */
+    }
+    erg_msg_release(reply);
+    return rv;
+}
+
+erg_err_t erg__app_master_stop(erg_node_t *node, erg_pid_t master, bool force,
+                               uint32_t timeout_ms) {
+    erg_msg_t *req, *reply = NULL;
+    erg_err_t rv = erg_msg_new_copy(stop_type, &force, sizeof(force), &req);
+    if (rv != ERG_OK)
+        return rv;
+    rv = erg_node_call(node, erg_to_pid(master), req, timeout_ms, &reply);
+    if (rv != ERG_OK)
+        erg_msg_release(req);
+    erg_msg_release(reply);
+    return rv;
+}
