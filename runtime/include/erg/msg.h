@@ -111,7 +111,9 @@ typedef enum erg_target_kind_e {
  * erg_target_t addresses a process by pid, name or alias, an event, or a
  * node, for sends, links and monitors. name points at the caller's string
  * (copied where the runtime keeps it). Build one with the helpers below.
- * node is the node hash (0 = the local node) for names and events.
+ * node is the node hash (0 = the local node) for names and events;
+ * node_name, when not NULL, is that node's "name@host" (the network needs
+ * it to connect to a node it has not heard of yet).
  */
 typedef struct erg_target_s {
     erg_target_kind_t kind;
@@ -119,6 +121,7 @@ typedef struct erg_target_s {
     erg_pid_t pid;
     erg_alias_t alias;
     const char *name;
+    const char *node_name;
 } erg_target_t;
 
 ERG_EXTERN erg_target_t erg_to_pid(erg_pid_t pid);
@@ -126,6 +129,12 @@ ERG_EXTERN erg_target_t erg_to_name(const char *name);
 ERG_EXTERN erg_target_t erg_to_alias(erg_alias_t alias);
 ERG_EXTERN erg_target_t erg_to_event(const char *event_name);
 ERG_EXTERN erg_target_t erg_to_node(const char *node_name);
+/* A process registered as name, or an event, on the node node_name (which
+ * may be the local node). */
+ERG_EXTERN erg_target_t erg_to_remote_name(const char *name,
+                                           const char *node_name);
+ERG_EXTERN erg_target_t erg_to_remote_event(const char *event_name,
+                                            const char *node_name);
 
 /*
  * Payload of ERG_TYPE_EXIT: an exit signal delivered as a message to a

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* actor.c: processes: spawn, turns, delivery, calls, links, monitors, exits. */
 #include "core/actor.h"
+#include "net/remote.h"
 
 #include <sched.h>
 #include <stdio.h>
@@ -205,6 +206,9 @@ static erg_err_t deliver_ex(erg_node_t *node, erg_proc_t *self,
                             erg__task_t **inline_task) {
     if (msg == NULL)
         return ERG_EINVAL;
+    if (erg__net_is_remote(node, target))
+        return erg__net_deliver(node, from, target, msg, prio,
+                                kind == ERG__MAIL_CALL, false, ref);
     erg_proc_t *p;
     erg_err_t rv = resolve(node, target, &p);
     if (rv != ERG_OK)
@@ -221,6 +225,11 @@ static erg_err_t deliver_ex(erg_node_t *node, erg_proc_t *self,
         (kind == ERG__MAIL_MSG || kind == ERG__MAIL_CALL) &&
         !erg__msg_is_runtime(msg)) {
         rv = p->beh->accept(p->beh->accept_table, msg, &up);
+        /* Another version of a type the actor accepts is converted to
+         * one it takes, as a receiving node does for remote senders. */
+        if (rv == ERG_ENOTACCEPTED &&
+            erg__net_adapt(node, p->beh, msg, &up) == ERG_OK)
+            rv = ERG_OK;
         if (rv != ERG_OK) {
             erg__proc_release(p);
             return rv;
@@ -286,7 +295,7 @@ static erg_err_t make_note(bool is_exit, erg_target_kind_t tkind,
         copy = (char *)erg_msg_data(m) + head;
         memcpy(copy, name, namelen);
     }
-    erg_target_t t = {tkind, 0, pid, alias, copy};
+    erg_target_t t = {tkind, 0, pid, alias, copy, NULL};
     if (tkind == ERG_TARGET_PID)
         t.node = pid.node;
     if (is_exit) {
@@ -305,6 +314,8 @@ static erg_err_t make_note(bool is_exit, erg_target_kind_t tkind,
 
 erg_err_t erg__send_exit(erg_node_t *node, erg_pid_t from, erg_pid_t to,
                          erg_reason_t reason) {
+    if (to.node != node->hash)
+        return erg__net_exit(node, from, to, reason);
     erg_proc_t *p;
     erg_err_t rv = erg__node_lookup(node, to, &p);
     if (rv != ERG_OK)
@@ -387,7 +398,7 @@ void erg__notify_watch(erg_node_t *node, erg__watch_t *w, erg_pid_t from,
 erg_err_t erg__respond(erg_node_t *node, erg_pid_t to, erg_ref_t ref,
                        erg_msg_t *msg, erg_err_t status) {
     if (to.node != node->hash)
-        return remote(node, "the caller");
+        return erg__net_respond(node, to, ref, msg, status);
     if (erg__waiter_complete(node, ref.id, status, msg, NULL))
         return ERG_OK;
     erg_proc_t *p = NULL;
@@ -1656,6 +1667,10 @@ erg_err_t erg_inspect_add(erg_inspect_t *out, const char *key,
     out->kv[2 * out->n + 1] = v;
     out->n++;
     return ERG_OK;
+}
+
+erg_inspect_t *erg__inspect_new(void) {
+    return erg__calloc(1, sizeof(erg_inspect_t));
 }
 
 size_t erg_inspect_count(const erg_inspect_t *in) {

@@ -164,6 +164,9 @@ bool erg__proc_idmap_retain(void *obj);
 erg_err_t erg__timer_post_init(erg_node_t *node, erg_pid_t pid,
                                uint32_t delay_ms, uint64_t *id);
 
+/* An empty inspect answer (freed with erg_inspect_free), or NULL. */
+erg_inspect_t *erg__inspect_new(void);
+
 /* The process running on this thread, if any (NULL outside handlers). */
 erg_proc_t *erg__current(void);
 

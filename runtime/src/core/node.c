@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* node.c: node start and stop, refs, waiters, pools, env, node-level API. */
 #include "core/node.h"
+#include "net/remote.h"
 
 #include <ctype.h>
 #include <sched.h>
@@ -555,6 +556,9 @@ static erg_err_t node_end(erg_node_t *node, bool force) {
         pthread_mutex_lock(&node->count_lock);
     }
     pthread_mutex_unlock(&node->count_lock);
+    /* The network outlives the processes, so what they sent while
+     * stopping is still written. */
+    erg__net_stop(node);
     node_free(node);
     return ERG_OK;
 }

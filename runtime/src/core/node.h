@@ -99,6 +99,7 @@ struct erg_node_s {
     bool stopping;
 
     struct erg__apps_s *apps; /* app/app.c: the loaded applications */
+    struct erg__net_s *net;   /* net/net.c: connections to other nodes */
 };
 
 /* erg__now_ms: milliseconds since the Unix epoch. erg__mono_ns: monotonic. */

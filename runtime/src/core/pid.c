@@ -70,24 +70,37 @@ char *erg_alias_format(erg_alias_t alias, char *buf, size_t len) {
 }
 
 erg_target_t erg_to_pid(erg_pid_t pid) {
-    return (erg_target_t){ERG_TARGET_PID, pid.node, pid, {0, 0, 0}, NULL};
+    return (erg_target_t){ERG_TARGET_PID, pid.node, pid, {0, 0, 0}, NULL,
+                          NULL};
 }
 
 erg_target_t erg_to_name(const char *name) {
-    return (erg_target_t){ERG_TARGET_NAME, 0, {0, 0, 0}, {0, 0, 0}, name};
+    return (erg_target_t){ERG_TARGET_NAME, 0, {0, 0, 0}, {0, 0, 0}, name,
+                          NULL};
 }
 
 erg_target_t erg_to_alias(erg_alias_t alias) {
     return (erg_target_t){ERG_TARGET_ALIAS, alias.node, {0, 0, 0}, alias,
-                          NULL};
+                          NULL, NULL};
 }
 
 erg_target_t erg_to_event(const char *event_name) {
     return (erg_target_t){ERG_TARGET_EVENT, 0, {0, 0, 0}, {0, 0, 0},
-                          event_name};
+                          event_name, NULL};
 }
 
 erg_target_t erg_to_node(const char *node_name) {
     return (erg_target_t){ERG_TARGET_NODE, erg_node_hash(node_name),
-                          {0, 0, 0}, {0, 0, 0}, node_name};
+                          {0, 0, 0}, {0, 0, 0}, node_name, node_name};
+}
+
+erg_target_t erg_to_remote_name(const char *name, const char *node_name) {
+    return (erg_target_t){ERG_TARGET_NAME, erg_node_hash(node_name),
+                          {0, 0, 0}, {0, 0, 0}, name, node_name};
+}
+
+erg_target_t erg_to_remote_event(const char *event_name,
+                                 const char *node_name) {
+    return (erg_target_t){ERG_TARGET_EVENT, erg_node_hash(node_name),
+                          {0, 0, 0}, {0, 0, 0}, event_name, node_name};
 }

@@ -7,6 +7,7 @@
 
 #include "core/actor.h"
 #include "core/msg.h"
+#include "core/typed.h"
 #include "erg/event.h"
 #include "util/alloc.h"
 
@@ -231,4 +232,15 @@ void erg_typed_sender_init_event(erg_typed_sender_t *s, erg_proc_t *self,
                                  const char *event, erg_ref_t token) {
     erg_typed_sender_init(s, self, NULL, erg_to_event(event), 0);
     s->token = token;
+}
+
+erg_err_t erg__typed_msg_adopt(const erg_codec_desc_t *desc, void *value,
+                               erg_msg_t **out) {
+    erg_msg_t *m;
+    erg_err_t rv = erg__msg_new_sys(desc, sizeof(void *), 0, typed_dtor, &m);
+    if (rv != ERG_OK)
+        return rv;
+    *(void **)erg_msg_data(m) = value;
+    *out = m;
+    return ERG_OK;
 }

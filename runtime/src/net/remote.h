@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* remote.h: what the process layer calls when a target is on another node. */
+#ifndef ERG_NET_REMOTE_H
+#define ERG_NET_REMOTE_H
+
+#include <stdbool.h>
+
+#include "erg/actor.h"
+#include "erg/msg.h"
+#include "erg/node.h"
+
+/* erg__net_is_remote: target names a process, name or alias of another
+ * node. */
+bool erg__net_is_remote(const erg_node_t *node, erg_target_t target);
+
+/* erg__net_deliver sends msg (taken on ERG_OK) to a remote target as a
+ * message or a call (answered through erg__respond), from a local pid.
+ * ERG_ENOCONN without a network, ERG_ENOROUTE, ERG_EVERSION,
+ * ERG_EFINGERPRINT, ERG_ENOTSUP, ERG_ETOOBIG, ERG_EBUSY (link buffer
+ * full), ERG_ENOMEM. */
+erg_err_t erg__net_deliver(erg_node_t *node, erg_pid_t from,
+                           erg_target_t target, erg_msg_t *msg,
+                           erg_priority_t prio, bool call, bool important,
+                           erg_ref_t ref);
+
+/* erg__net_respond answers a remote caller's ref (msg taken on ERG_OK). */
+erg_err_t erg__net_respond(erg_node_t *node, erg_pid_t to, erg_ref_t ref,
+                           erg_msg_t *msg, erg_err_t status);
+
+/* erg__net_exit sends an exit signal to a remote pid. */
+erg_err_t erg__net_exit(erg_node_t *node, erg_pid_t from, erg_pid_t to,
+                        erg_reason_t reason);
+
+/* erg__net_adapt converts a typed message the actor of beh does not accept
+ * to a version it accepts (see erg__version_adapt); ERG_ENOTACCEPTED. */
+erg_err_t erg__net_adapt(erg_node_t *node, const erg_behavior_t *beh,
+                         const erg_msg_t *msg, erg_msg_t **out);
+
+/* erg__net_stop stops the network of node after its processes. */
+void erg__net_stop(erg_node_t *node);
+
+#endif /* ERG_NET_REMOTE_H */
