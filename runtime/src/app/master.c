@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* master.c: the process that starts an application's members and applies its mode. */
 #include <string.h>
+#include <time.h>
 
 #include "app/app.h"
 #include "core/actor.h"
 #include "core/node.h"
+#include "sup/spawn_wait.h"
 #include "util/alloc.h"
 
 /*
@@ -48,33 +50,34 @@ static erg_reason_t m_init(erg_proc_t *self, void *args) {
     return ERG_REASON_NONE;
 }
 
-/* Spawns a child and waits for its init, as erg_node_spawn does for the
- * node, so a member whose init fails fails the start (Ergo spawns members
- * synchronously). */
-static erg_err_t spawn_sync(erg_proc_t *self, const erg_app_member_t *mb,
-                            erg_pid_t *pid) {
-    erg_node_t *node = erg_proc_node(self);
+/* A member is spawned as Ergo's are, init awaited, so one whose init fails
+ * fails the start. */
+static erg_err_t spawn_member(erg_proc_t *self, const erg_app_member_t *mb,
+                              erg_pid_t *pid) {
     erg_spawn_opts_t o = mb->opts;
     o.link_parent = true;
     o.link_child = true;
     if (mb->name != NULL)
         o.register_name = mb->name;
-    erg_ref_t ref = erg__node_make_ref(node);
-    erg__waiter_t w;
-    erg__waiter_init(&w);
-    erg_err_t rv = erg__waiter_add(node, ref.id, &w);
-    if (rv == ERG_OK) {
-        rv = erg__spawn(node, self, mb->beh, &o, mb->args, ref.id, true, pid);
-        if (rv != ERG_OK)
-            erg__waiter_remove(node, ref.id);
-        else
-            rv = erg__waiter_wait(node, ref.id, &w,
-                                  ERG_INIT_TIMEOUT_MAX_MS + 5000, false);
+    return erg__spawn_wait(self, mb->beh, &o, mb->args, pid);
+}
+
+/*
+ * The runtime answers a failed init's waiter just before the process
+ * unregisters its name, so a start retried at once could find the name
+ * still taken. Ergo frees the name before Spawn returns; wait (briefly, the
+ * process is finishing on another thread) until it is free.
+ */
+static void wait_unregistered(erg_node_t *node, const char *name,
+                              erg_pid_t pid) {
+    erg_pid_t held;
+    for (int i = 0; name != NULL && !erg_pid_is_nil(pid) && i < 2000; i++) {
+        if (erg_node_resolve_name(node, name, &held) != ERG_OK ||
+            !erg_pid_equal(held, pid))
+            return;
+        struct timespec ts = {0, 500000};
+        nanosleep(&ts, NULL);
     }
-    if (rv == ERG_OK && w.reply != NULL)
-        erg_msg_release(w.reply);
-    erg__waiter_fini(&w);
-    return rv;
 }
 
 static erg_err_t add_member(erg__app_t *app, erg_pid_t pid) {
@@ -106,10 +109,12 @@ static erg_reason_t do_start(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
     erg_node_t *node = erg_proc_node(self);
     erg_err_t rv = ERG_OK;
     for (size_t i = 0; i < app->spec.nmembers && rv == ERG_OK; i++) {
-        erg_pid_t pid;
-        rv = spawn_sync(self, &app->spec.members[i], &pid);
-        if (rv != ERG_OK)
+        erg_pid_t pid = {0, 0, 0};
+        rv = spawn_member(self, &app->spec.members[i], &pid);
+        if (rv != ERG_OK) {
+            wait_unregistered(node, app->spec.members[i].name, pid);
             break;
+        }
         pthread_mutex_lock(&m->reg->lock);
         rv = add_member(app, pid);
         pthread_mutex_unlock(&m->reg->lock);
