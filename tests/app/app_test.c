@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* app_test.c: applications load, start, stop and apply their modes as Ergo's do. */
+/* app_test.c: applications start, stop and apply their modes as Ergo's do. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -17,7 +17,7 @@ typedef struct wk_s {
     atomic_int reason; /* its last terminate reason */
     atomic_int blocked, release;
     erg_pid_t pid; /* under log_lock: 16 bytes are not lock-free */
-    char env[32]; /* the value of APP_ENV it saw in init */
+    char env[32];  /* the value of APP_ENV it saw in init */
 } wk_t;
 
 typedef struct wstate_s {
@@ -165,6 +165,13 @@ static void block_member(erg_node_t *node, wk_t *w) {
     WAIT_UNTIL(atomic_load(&w->blocked));
 }
 
+/* The reason of a member's terms-th termination. Its terminate runs after
+ * its exit reached the application, so wait for it. */
+static erg_reason_t ended(wk_t *w, int terms) {
+    WAIT_UNTIL(atomic_load(&w->terms) >= terms);
+    return atomic_load(&w->reason);
+}
+
 static bool gone(erg_node_t *node, erg_pid_t pid) {
     erg_proc_info_t info;
     return erg_node_process_info(node, pid, &info) == ERG_ENOPROC;
@@ -237,7 +244,7 @@ static void test_app_load_checks_the_spec(void **st) {
     ERG_FAIL(erg_app_start(node, "one"), ERG_EAPPSTATE);
     ERG_FAIL(erg_app_unload(node, "one"), ERG_EAPPSTATE);
     ERG_PASS(erg_app_stop(node, "one"));
-    assert_int_equal(atomic_load(&a.reason), ERG_REASON_SHUTDOWN);
+    assert_int_equal(ended(&a, 1), ERG_REASON_SHUTDOWN);
     assert_int_equal(reason_of(node, "one"), ERG_REASON_SHUTDOWN);
     ERG_PASS(erg_app_unload(node, "one"));
     ERG_FAIL(erg_app_info(node, "one", &in), ERG_ENOAPP);
@@ -272,8 +279,7 @@ static void test_app_transient_stops_on_an_abnormal_exit_only(void **st) {
     (void)st;
     erg_node_t *node = node_up();
     wk_t a = {.tag = 'a'}, b = {.tag = 'b'}, c = {.tag = 'c'};
-    erg_app_member_t ms[] = {member("a", &a), member("b", &b),
-                             member("c", &c)};
+    erg_app_member_t ms[] = {member("a", &a), member("b", &b), member("c", &c)};
     erg_app_spec_t s = spec_of("tr", ms, 3, ERG_APP_TRANSIENT);
     ERG_PASS(erg_app_load(node, &s));
     ERG_PASS(erg_app_start(node, "tr"));
@@ -289,8 +295,8 @@ static void test_app_transient_stops_on_an_abnormal_exit_only(void **st) {
     end_member(node, &b, ERG_REASON_USER + 7);
     WAIT_UNTIL(state_of(node, "tr") == ERG_APP_LOADED);
     /* The others got shutdown; the app ends with the failure's reason. */
-    assert_int_equal(atomic_load(&a.reason), ERG_REASON_SHUTDOWN);
-    assert_int_equal(atomic_load(&c.reason), ERG_REASON_SHUTDOWN);
+    assert_int_equal(ended(&a, 2), ERG_REASON_SHUTDOWN);
+    assert_int_equal(ended(&c, 2), ERG_REASON_SHUTDOWN);
     assert_int_equal(reason_of(node, "tr"), ERG_REASON_USER + 7);
     node_alive(node);
     ERG_PASS(erg_node_stop(node));
@@ -306,7 +312,7 @@ static void test_app_permanent_stops_on_any_exit(void **st) {
     ERG_PASS(erg_app_start(node, "perm"));
     end_member(node, &a, ERG_REASON_NORMAL);
     WAIT_UNTIL(state_of(node, "perm") == ERG_APP_LOADED);
-    assert_int_equal(atomic_load(&b.reason), ERG_REASON_SHUTDOWN);
+    assert_int_equal(ended(&b, 1), ERG_REASON_SHUTDOWN);
     assert_int_equal(reason_of(node, "perm"), ERG_REASON_NORMAL);
     /* As in Ergo 3.2, the node keeps running (see docs/applications.md). */
     node_alive(node);
@@ -372,12 +378,10 @@ static void test_app_dependency_cycle_fails(void **st) {
 static void test_app_member_init_failure_rolls_the_start_back(void **st) {
     (void)st;
     erg_node_t *node = node_up();
-    wk_t d = {.tag = 'd'}, a = {.tag = 'a'}, b = {.tag = 'b'},
-         c = {.tag = 'c'};
+    wk_t d = {.tag = 'd'}, a = {.tag = 'a'}, b = {.tag = 'b'}, c = {.tag = 'c'};
     atomic_store(&b.fail_init, 1);
     erg_app_member_t dm[] = {member("d", &d)};
-    erg_app_member_t ms[] = {member("a", &a), member("b", &b),
-                             member("c", &c)};
+    erg_app_member_t ms[] = {member("a", &a), member("b", &b), member("c", &c)};
     const char *deps[] = {"dep"};
     erg_app_spec_t dep = spec_of("dep", dm, 1, 0);
     erg_app_spec_t s = spec_of("app", ms, 3, ERG_APP_PERMANENT);
@@ -422,7 +426,7 @@ static void test_app_stop_times_out_and_force_stop_kills(void **st) {
     ERG_FAIL(erg_app_start(node, "slow"), ERG_EAPPSTATE);
     atomic_store(&a.release, 1);
     WAIT_UNTIL(state_of(node, "slow") == ERG_APP_LOADED);
-    assert_int_equal(atomic_load(&a.reason), ERG_REASON_SHUTDOWN);
+    assert_int_equal(ended(&a, 1), ERG_REASON_SHUTDOWN);
     assert_int_equal(reason_of(node, "slow"), ERG_REASON_SHUTDOWN);
 
     /* Force: killed at once, even while a handler still runs. */
@@ -558,6 +562,193 @@ static void test_node_start_fails_if_an_application_fails(void **st) {
     assert_null(node);
 }
 
+static void test_app_load_and_info_fail_cleanly_without_memory(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t a = {.tag = 'a'};
+    erg_app_member_t ms[] = {member("a", &a), member(NULL, &a)};
+    const char *deps[] = {"x", "y"}, *tags[] = {"t1", "t2"};
+    erg_app_role_t map[] = {{"r", "a"}};
+    erg_env_var_t env[] = {{"E", "v"}};
+    erg_app_spec_t s = spec_of("oom", ms, 2, 0);
+    s.description = "d";
+    s.version = "v";
+    s.depends = deps;
+    s.ndepends = 2;
+    s.tags = tags;
+    s.ntags = 2;
+    s.map = map;
+    s.nmap = 1;
+    s.env = env;
+    s.nenv = 1;
+    /* Every allocation of a load fails in turn; each failure leaves
+     * nothing behind (the teardown checks for leaks). */
+    erg_err_t rv = ERG_ENOMEM;
+    for (long n = 1; rv != ERG_OK; n++) {
+        assert_true(n < 200);
+        erg_test_alloc_fail_after(n);
+        rv = erg_app_load(node, &s);
+        erg_test_alloc_fail_after(0);
+        if (rv != ERG_OK) {
+            assert_int_equal(rv, ERG_ENOMEM);
+            assert_int_equal(state_of(node, "oom"), 0); /* not loaded */
+        }
+    }
+    erg_app_info_t *in;
+    erg_test_alloc_fail_after(1);
+    rv = erg_app_info(node, "oom", &in);
+    erg_test_alloc_fail_after(0);
+    assert_int_equal(rv, ERG_ENOMEM);
+    ERG_PASS(erg_app_info(node, "oom", &in));
+    assert_int_equal(in->ndepends, 2);
+    assert_string_equal(in->depends[1], "y");
+    erg_app_info_free(in);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_app_dependency_not_running_or_loaded_fails(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t d = {.tag = 'd'}, w = {.tag = 'w'};
+    erg_app_member_t dm[] = {member("d", &d)}, wm[] = {member("w", &w)};
+    const char *deps[] = {"db"};
+    erg_app_spec_t db = spec_of("db", dm, 1, 0);
+    erg_app_spec_t web = spec_of("web", wm, 1, 0);
+    web.depends = deps;
+    web.ndepends = 1;
+    ERG_PASS(erg_app_load(node, &db));
+    ERG_PASS(erg_app_load(node, &web));
+    /* A dependency that fails to start fails the start. */
+    atomic_store(&d.fail_init, 1);
+    ERG_FAIL(erg_app_start(node, "web"), ERG_EAPPDEPENDS);
+    assert_int_equal(atomic_load(&w.starts), 0);
+    /* So does one that is stopping. */
+    atomic_store(&d.fail_init, 0);
+    ERG_PASS(erg_app_start(node, "db"));
+    block_member(node, &d);
+    ERG_FAIL(erg_app_stop_timeout(node, "db", 50), ERG_ETIMEDOUT);
+    ERG_FAIL(erg_app_start(node, "web"), ERG_EAPPDEPENDS);
+    atomic_store(&d.release, 1);
+    WAIT_UNTIL(state_of(node, "db") == ERG_APP_LOADED);
+    ERG_PASS(erg_app_start(node, "web"));
+    assert_int_equal(state_of(node, "db"), ERG_APP_RUNNING);
+    ERG_PASS(erg_node_stop(node));
+}
+
+/* A process that starts and stops an application from its handlers. */
+typedef struct ctl_s {
+    atomic_int start_rv, stop_rv, done;
+} ctl_t;
+
+static erg_reason_t ctl_init(erg_proc_t *self, void *args) {
+    *(ctl_t **)erg_proc_state(self) = args;
+    return ERG_REASON_NONE;
+}
+
+static erg_reason_t ctl_message(erg_proc_t *self, erg_pid_t from,
+                                erg_msg_t *msg) {
+    (void)from;
+    (void)msg;
+    ctl_t *c = *(ctl_t **)erg_proc_state(self);
+    erg_node_t *node = erg_proc_node(self);
+    atomic_store(&c->start_rv, erg_app_start(node, "inner"));
+    atomic_store(&c->stop_rv, erg_app_stop(node, "inner"));
+    atomic_store(&c->done, 1);
+    return ERG_REASON_NONE;
+}
+
+static const erg_behavior_t controller = {
+    .name = "controller",
+    .state_size = sizeof(ctl_t *),
+    .init = ctl_init,
+    .handle_message = ctl_message,
+};
+
+static void test_app_start_and_stop_work_from_a_handler(void **st) {
+    (void)st;
+    erg_node_opts_t o;
+    erg_node_opts_init(&o);
+    o.workers = 1; /* the blocked handler must hand its worker over */
+    o.no_default_logger = true;
+    erg_node_t *node;
+    ERG_PASS(erg_node_start("one@localhost", &o, &node));
+    wk_t a = {.tag = 'a'}, b = {.tag = 'b'};
+    erg_app_member_t ms[] = {member("a", &a), member("b", &b)};
+    erg_app_spec_t s = spec_of("inner", ms, 2, ERG_APP_PERMANENT);
+    ERG_PASS(erg_app_load(node, &s));
+    ctl_t c = {0};
+    erg_pid_t pid;
+    ERG_PASS(erg_node_spawn(node, &controller, NULL, &c, &pid));
+    erg_msg_t *m;
+    ERG_PASS(erg_msg_new(NULL, 0, &m));
+    ERG_PASS(erg_node_send(node, erg_to_pid(pid), m, 0));
+    WAIT_UNTIL(atomic_load(&c.done));
+    assert_int_equal(atomic_load(&c.start_rv), ERG_OK);
+    assert_int_equal(atomic_load(&c.stop_rv), ERG_OK);
+    assert_int_equal(atomic_load(&a.terms), 1);
+    assert_int_equal(atomic_load(&b.terms), 1);
+    assert_int_equal(state_of(node, "inner"), ERG_APP_LOADED);
+    ERG_PASS(erg_node_stop(node));
+}
+
+/* Threads race to start, stop and inspect one application. */
+typedef struct race_s {
+    erg_node_t *node;
+    atomic_int oks, bad; /* cmocka's asserts belong to the main thread */
+} race_t;
+
+static void *racer(void *arg) {
+    race_t *r = arg;
+    for (int i = 0; i < 40; i++) {
+        erg_err_t rv;
+        erg_app_info_t *in;
+        switch (i % 3) {
+        case 0:
+            rv = erg_app_start(r->node, "race");
+            break;
+        case 1:
+            rv = i % 2 ? erg_app_stop(r->node, "race")
+                       : erg_app_stop_force(r->node, "race");
+            break;
+        default:
+            rv = erg_app_info(r->node, "race", &in);
+            if (rv == ERG_OK) {
+                if (in->nmembers > 3)
+                    rv = ERG_EUNKNOWN;
+                erg_app_info_free(in);
+            }
+        }
+        if (rv == ERG_OK)
+            atomic_fetch_add(&r->oks, 1);
+        else if (rv != ERG_EAPPSTATE)
+            atomic_fetch_add(&r->bad, 1);
+    }
+    return NULL;
+}
+
+static void test_app_survives_racing_starts_and_stops(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t a = {.tag = 'a'}, b = {.tag = 'b'}, c = {.tag = 'c'};
+    erg_app_member_t ms[] = {member("a", &a), member("b", &b), member("c", &c)};
+    erg_app_spec_t s = spec_of("race", ms, 3, ERG_APP_TRANSIENT);
+    ERG_PASS(erg_app_load(node, &s));
+    race_t r = {.node = node};
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, racer, &r), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    assert_true(atomic_load(&r.oks) > 0);
+    assert_int_equal(atomic_load(&r.bad), 0);
+    ERG_PASS(erg_app_stop_force(node, "race"));
+    assert_int_equal(state_of(node, "race"), ERG_APP_LOADED);
+    /* Every start matched a termination of each member. */
+    WAIT_UNTIL(atomic_load(&a.terms) == atomic_load(&a.starts) &&
+               atomic_load(&c.terms) == atomic_load(&c.starts));
+    ERG_PASS(erg_node_stop(node));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         ERG_TEST_WITH_ALLOC(test_app_load_checks_the_spec),
@@ -572,6 +763,10 @@ int main(void) {
             test_app_info_reports_state_uptime_members_tags_map),
         ERG_TEST_WITH_ALLOC(test_node_starts_its_applications_in_order),
         ERG_TEST_WITH_ALLOC(test_node_start_fails_if_an_application_fails),
+        ERG_TEST_WITH_ALLOC(test_app_load_and_info_fail_cleanly_without_memory),
+        ERG_TEST_WITH_ALLOC(test_app_dependency_not_running_or_loaded_fails),
+        ERG_TEST_WITH_ALLOC(test_app_start_and_stop_work_from_a_handler),
+        ERG_TEST_WITH_ALLOC(test_app_survives_racing_starts_and_stops),
     };
     return cmocka_run_group_tests_name("app.app", tests, NULL, NULL);
 }

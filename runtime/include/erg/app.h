@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* app.h: applications (Ergo's gen.Application): groups of processes as a unit. */
+/* app.h: applications (Ergo's gen.Application): process groups as one unit. */
 #ifndef ERG_APP_H
 #define ERG_APP_H
 
@@ -69,9 +69,9 @@ typedef struct erg_app_role_s {
  * kept by reference. Env values are opaque pointers the caller keeps alive.
  */
 typedef struct erg_app_spec_s {
-    const char *name;        /* required, unique on the node, <= 255 bytes */
-    const char *description; /* may be NULL */
-    const char *version;     /* may be NULL */
+    const char *name;           /* required, unique on the node, <= 255 bytes */
+    const char *description;    /* may be NULL */
+    const char *version;        /* may be NULL */
     const char *const *depends; /* names of applications started first */
     size_t ndepends;
     const erg_env_var_t *env; /* inherited by every member (Node > App >
@@ -129,6 +129,8 @@ ERG_EXTERN erg_err_t erg_app_start_mode(erg_node_t *node, const char *name,
  * erg_app_stop stops a running application: every member gets an exit
  * signal with ERG_REASON_SHUTDOWN from its parent (untrappable), and the
  * call waits up to ERG_APP_STOP_TIMEOUT_MS for all of them to terminate.
+ * A member counts as terminated once it is unregistered, so the last
+ * members' terminate callbacks may still be running when this returns.
  * ERG_OK also if the application is already stopped (loaded). Errors:
  * ERG_ENOAPP, ERG_EAPPSTATE (being started, or already stopping),
  * ERG_ETIMEDOUT (members still run after the timeout: the application
@@ -159,7 +161,7 @@ typedef struct erg_app_info_s {
     erg_app_state_t state;
     erg_app_mode_t mode; /* the mode it runs (or last ran) in */
     int weight;
-    uint64_t uptime_ms; /* since the start; 0 unless running or stopping */
+    uint64_t uptime_ms;  /* since the start; 0 unless running or stopping */
     erg_reason_t reason; /* why it last stopped; 0 if it never did */
     const erg_pid_t *members; /* the members running now */
     size_t nmembers;

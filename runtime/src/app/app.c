@@ -66,8 +66,8 @@ static erg_err_t spec_copy(const erg_app_spec_t *src, erg_app_spec_t *dst) {
     dst->nmembers = src->nmembers;
     dst->ntags = src->ntags;
     dst->nmap = src->nmap;
-    dst->mode = src->mode == ERG_APP_MODE_DEFAULT ? ERG_APP_TEMPORARY
-                                                   : src->mode;
+    dst->mode =
+        src->mode == ERG_APP_MODE_DEFAULT ? ERG_APP_TEMPORARY : src->mode;
     dst->weight = src->weight;
     dst->log_level = src->log_level;
     dst->log_level_set = src->log_level_set;
@@ -292,11 +292,10 @@ static erg_err_t start(erg_node_t *node, const char *name, erg_app_mode_t mode,
         erg_err_t drv = start(node, dep, ERG_APP_MODE_DEFAULT, &self, true);
         if (drv != ERG_OK) {
             if (drv != ERG_EAPPDEPENDS) /* a cycle was logged already */
-                erg__node_logf(node, ERG_LOG_ERROR,
-                               "unable to start %s: dependency %s: %s", name,
-                               dep,
-                               drv == ERG_ENOAPP ? "not loaded"
-                                                 : erg_strerror(drv));
+                erg__node_logf(
+                    node, ERG_LOG_ERROR,
+                    "unable to start %s: dependency %s: %s", name, dep,
+                    drv == ERG_ENOAPP ? "not loaded" : erg_strerror(drv));
             rv = ERG_EAPPDEPENDS;
         }
     }
@@ -363,14 +362,11 @@ static erg_err_t stop(erg_node_t *node, const char *name, bool force,
     rv = erg__app_master_stop(node, master, force,
                               timeout_ms == 0 ? ERG_APP_STOP_TIMEOUT_MS
                                               : timeout_ms);
-    if (rv == ERG_ENOPROC || rv == ERG_ETERMINATED) {
-        /* The master ended meanwhile, with the last member. */
-        pthread_mutex_lock(&reg->lock);
-        app = find(reg, name, NULL);
-        if (app == NULL || app->state == ERG_APP_LOADED)
-            rv = ERG_OK;
-        pthread_mutex_unlock(&reg->lock);
-    }
+    /* The master ended before our call reached it or answered (with its
+     * last member, or killed): the members it parented are gone with it
+     * (link_parent), so the run we were asked to stop is over. */
+    if (rv == ERG_ENOPROC || rv == ERG_ETERMINATED)
+        rv = ERG_OK;
     return rv;
 }
 
@@ -429,8 +425,8 @@ void erg__apps_node_stop(erg_node_t *node) {
         return; /* the node's shutdown signal ends them all the same */
     qsort(run, n, sizeof(*run), by_seq_desc);
     for (size_t i = 0; i < n; i++) {
-        erg_err_t rv = stop(node, run[i]->spec.name, false,
-                            ERG_APP_STOP_TIMEOUT_MS);
+        erg_err_t rv =
+            stop(node, run[i]->spec.name, false, ERG_APP_STOP_TIMEOUT_MS);
         if (rv != ERG_OK)
             erg__node_logf(node, ERG_LOG_WARNING,
                            "stopping: application %s: %s", run[i]->spec.name,
@@ -487,8 +483,7 @@ static const char *bump_str(bump_t *b, const char *s) {
     return at;
 }
 
-static const char *const *bump_strs(bump_t *b, const char *const *a,
-                                    size_t n) {
+static const char *const *bump_strs(bump_t *b, const char *const *a, size_t n) {
     const char **at = bump(b, n * sizeof(*at), _Alignof(const char *));
     for (size_t i = 0; i < n; i++) {
         const char *s = bump_str(b, a[i]);

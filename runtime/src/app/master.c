@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* master.c: the process that starts an application's members and applies its mode. */
+/* master.c: the process behind a running application, its members' parent. */
 #include <string.h>
 #include <time.h>
 
@@ -202,8 +202,7 @@ static erg_reason_t m_call(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
         return do_start(self, from, ref,
                         *(erg_app_mode_t *)erg_msg_data(request), reply);
     if (type == stop_type)
-        return do_stop(self, from, ref, *(bool *)erg_msg_data(request),
-                       reply);
+        return do_stop(self, from, ref, *(bool *)erg_msg_data(request), reply);
     erg_reply_error(self, from, ref, ERG_ENOTSUP);
     return ERG_REASON_NONE;
 }
@@ -342,8 +341,8 @@ erg_err_t erg__app_master_run(erg_node_t *node, erg__apps_t *reg,
         return rv;
     }
     /* Each member's init may take up to the init timeout cap. */
-    uint64_t limit = (uint64_t)app->spec.nmembers *
-                         (ERG_INIT_TIMEOUT_MAX_MS + 5000) + 5000;
+    uint64_t limit =
+        (uint64_t)app->spec.nmembers * (ERG_INIT_TIMEOUT_MAX_MS + 5000) + 5000;
     rv = erg_node_call(node, erg_to_pid(master), req,
                        limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit,
                        &reply);
