@@ -647,8 +647,10 @@ static void test_sup_child_init_failure_fails_the_start(void **st) {
     assert_int_equal(atomic_load(&a.starts), 1);
     assert_int_equal(atomic_load(&b.starts), 1);
     assert_int_equal(atomic_load(&c.starts), 0);
-    WAIT_UNTIL(erg_node_resolve_name(node, "a", &pa) == ERG_ENONAME &&
-               erg_node_process_count(node) == 0);
+    /* They are gone, names freed, when the start returns. */
+    ERG_FAIL(erg_node_resolve_name(node, "a", &pa), ERG_ENONAME);
+    ERG_FAIL(erg_node_resolve_name(node, "b", &pa), ERG_ENONAME);
+    WAIT_UNTIL(erg_node_process_count(node) == 0);
     /* A positive reason from init fails it as ERG_ETERMINATED, and a
      * nested supervisor's failed start fails its parent's. */
     b.fail = ERG_REASON_USER;

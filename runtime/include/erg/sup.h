@@ -74,7 +74,7 @@ ERG_EXTERN extern const erg_behavior_t erg_sup_behavior;
  * before the next starts (as Ergo's Spawn). opts may be NULL. A child that
  * fails to start fails the start with its error (ERG_ETERMINATED for a
  * positive reason); the children started before it are sent an exit with
- * that error. Errors: those of erg_node_spawn; ERG_EINVAL (a bad spec: no
+ * that error, and the call returns once they are gone. Errors: those of erg_node_spawn; ERG_EINVAL (a bad spec: no
  * name or behaviour, a duplicate name). Any thread.
  */
 ERG_EXTERN erg_err_t erg_sup_start(erg_node_t *node, const erg_sup_spec_t *spec,

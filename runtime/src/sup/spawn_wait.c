@@ -10,6 +10,7 @@ erg_err_t erg__spawn_wait(erg_proc_t *self, const erg_behavior_t *beh,
                           erg_pid_t *pid) {
     if (self == NULL || pid == NULL)
         return ERG_EINVAL;
+    *pid = (erg_pid_t){0};
     erg_node_t *node = erg_proc_node(self);
     erg_ref_t ref = erg_node_make_ref(node);
     erg__waiter_t w;

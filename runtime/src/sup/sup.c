@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/sched.h"
 #include "erg/node.h"
 #include "sup/spawn_wait.h"
 #include "util/alloc.h"
@@ -402,19 +403,40 @@ static erg_reason_t on_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
     return ERG_REASON_NONE;
 }
 
+/* wait_gone waits (a bounded while: a child stuck in a handler is left to
+ * its parent link) until pid no longer exists, handing the worker over so
+ * the child can run its exit even on a one-worker node. */
+static void wait_gone(erg_node_t *node, erg_pid_t pid) {
+    erg_proc_info_t info;
+    struct timespec ts = {0, 500000};
+    erg__sched_block_begin();
+    for (int i = 0; i < 10000 && !erg_pid_is_nil(pid) &&
+                    erg_node_process_info(node, pid, &info) == ERG_OK;
+         i++)
+        nanosleep(&ts, NULL);
+    erg__sched_block_end();
+}
+
 /*
- * start_failed ends a start in which child `failed` could not start (Ergo's
- * supervisor fails its own init then): the children started before it are
- * stopped, newest first, with the error as reason, and the error becomes
- * the supervisor's init result, so erg_sup_start returns it.
+ * start_failed ends a start in which child `failed` (pid: its process, nil
+ * if none was made) could not start (Ergo's supervisor fails its own init
+ * then): the children started before it are stopped, newest first, with
+ * the error as reason, and the error becomes the supervisor's init result,
+ * so erg_sup_start returns it. It returns once they are gone, so their
+ * names are free for a retry (the runtime answers a failed init just
+ * before it unregisters the process).
  */
 static erg_reason_t start_failed(erg_proc_t *self, sup_t *s, size_t failed,
-                                 erg_err_t rv) {
+                                 erg_pid_t pid, erg_err_t rv) {
     char buf[32];
     erg_log(self, ERG_LOG_ERROR, "supervisor: child %s failed to start: %s",
             s->kids[failed].name, erg_reason_string(rv, buf, sizeof(buf)));
-    for (size_t i = failed; i-- > 0;) {
+    for (size_t i = failed; i-- > 0;)
         (void)erg_send_exit(self, s->kids[i].pid, rv);
+    erg_node_t *node = erg_proc_node(self);
+    wait_gone(node, pid);
+    for (size_t i = failed; i-- > 0;) {
+        wait_gone(node, s->kids[i].pid);
         s->kids[i].pid = (erg_pid_t){0};
     }
     return rv;
@@ -452,8 +474,9 @@ static erg_reason_t sup_init(erg_proc_t *self, void *args) {
         kid_t *k = &s->kids[i];
         erg_err_t rv = spawn(self, s, k, k->args, true, &k->pid);
         if (rv != ERG_OK) {
+            erg_pid_t pid = k->pid;
             k->pid = (erg_pid_t){0};
-            return start_failed(self, s, i, rv);
+            return start_failed(self, s, i, pid, rv);
         }
     }
     return ERG_REASON_NONE;
