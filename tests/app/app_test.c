@@ -16,16 +16,18 @@ typedef struct wk_s {
     atomic_int starts, terms;
     atomic_int reason; /* its last terminate reason */
     atomic_int blocked, release;
-    erg_pid_t pid; /* under log_lock: 16 bytes are not lock-free */
-    char env[32];  /* the value of APP_ENV it saw in init */
+    erg_pid_t pid;      /* under log_lock: 16 bytes are not lock-free */
+    char env[32];       /* the value of APP_ENV it saw in init */
+    atomic_int stop_rv; /* what stopping its own application returned */
 } wk_t;
 
 typedef struct wstate_s {
     wk_t *w;
 } wstate_t;
 
-static const char exit_type[] = "exit";   /* payload: the reason to end */
-static const char block_type[] = "block"; /* wait in the handler */
+static const char exit_type[] = "exit";         /* payload: the reason to end */
+static const char block_type[] = "block";       /* wait in the handler */
+static const char stop_app_type[] = "stop-app"; /* payload: the app name */
 
 static void nap(void) {
     struct timespec ts = {0, 1000000};
@@ -96,6 +98,10 @@ static erg_reason_t w_message(erg_proc_t *self, erg_pid_t from,
     }
     if (erg_msg_type(msg) == exit_type)
         return *(erg_reason_t *)erg_msg_data(msg);
+    if (erg_msg_type(msg) == stop_app_type)
+        atomic_store(
+            &st->w->stop_rv,
+            erg_app_stop_timeout(erg_proc_node(self), erg_msg_data(msg), 300));
     return ERG_REASON_NONE;
 }
 
@@ -749,6 +755,26 @@ static void test_app_survives_racing_starts_and_stops(void **st) {
     ERG_PASS(erg_node_stop(node));
 }
 
+static void test_app_member_stopping_its_own_app_times_out(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t a = {.tag = 'a'}, b = {.tag = 'b'};
+    erg_app_member_t ms[] = {member("a", &a), member("b", &b)};
+    erg_app_spec_t s = spec_of("own", ms, 2, ERG_APP_TEMPORARY);
+    ERG_PASS(erg_app_load(node, &s));
+    ERG_PASS(erg_app_start(node, "own"));
+    erg_msg_t *m;
+    ERG_PASS(erg_msg_new_copy(stop_app_type, "own", 4, &m));
+    ERG_PASS(erg_node_send(node, erg_to_pid(pid_of(&a)), m, 0));
+    /* Its own exit waits behind the handler, so the call times out; then
+     * it ends and the application finishes stopping. */
+    WAIT_UNTIL(state_of(node, "own") == ERG_APP_LOADED);
+    assert_int_equal(atomic_load(&a.stop_rv), ERG_ETIMEDOUT);
+    assert_int_equal(ended(&a, 1), ERG_REASON_SHUTDOWN);
+    assert_int_equal(ended(&b, 1), ERG_REASON_SHUTDOWN);
+    ERG_PASS(erg_node_stop(node));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         ERG_TEST_WITH_ALLOC(test_app_load_checks_the_spec),
@@ -767,6 +793,7 @@ int main(void) {
         ERG_TEST_WITH_ALLOC(test_app_dependency_not_running_or_loaded_fails),
         ERG_TEST_WITH_ALLOC(test_app_start_and_stop_work_from_a_handler),
         ERG_TEST_WITH_ALLOC(test_app_survives_racing_starts_and_stops),
+        ERG_TEST_WITH_ALLOC(test_app_member_stopping_its_own_app_times_out),
     };
     return cmocka_run_group_tests_name("app.app", tests, NULL, NULL);
 }
