@@ -93,13 +93,37 @@ static erg_err_t add_member(erg__app_t *app, erg_pid_t pid) {
     return ERG_OK;
 }
 
-/* Copies the running members out, to signal them without the lock. */
-static erg_pid_t *copy_members(erg__app_t *app, size_t *n) {
-    *n = app->nmembers;
-    erg_pid_t *pids = erg__malloc((*n + 1) * sizeof(*pids));
-    if (pids != NULL && *n > 0)
-        memcpy(pids, app->members, *n * sizeof(*pids));
-    return pids;
+static void signal_one(erg_proc_t *self, erg_pid_t pid, bool kill) {
+    if (kill)
+        erg_node_kill_process(erg_proc_node(self), pid);
+    else
+        erg_send_exit(self, pid, ERG_REASON_SHUTDOWN); /* from the parent */
+}
+
+/*
+ * Sends every running member shutdown (or kills it), newest first, and
+ * unlocks the registry, which the caller holds; clear forgets the members.
+ * The pids are copied out so the signals go without the lock; if the copy
+ * cannot be made they go under it (signalling never takes it).
+ */
+static void signal_members_unlock(erg_proc_t *self, master_t *m, bool kill,
+                                  bool clear) {
+    erg__app_t *app = m->app;
+    size_t n = app->nmembers;
+    erg_pid_t *pids = erg__malloc((n + 1) * sizeof(*pids));
+    if (pids == NULL) {
+        for (size_t i = n; i > 0; i--)
+            signal_one(self, app->members[i - 1], kill);
+        n = 0;
+    } else if (n > 0) {
+        memcpy(pids, app->members, n * sizeof(*pids));
+    }
+    if (clear)
+        app->nmembers = 0;
+    pthread_mutex_unlock(&m->reg->lock);
+    for (size_t i = n; i > 0; i--)
+        signal_one(self, pids[i - 1], kill);
+    erg__free(pids);
 }
 
 static erg_reason_t do_start(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
@@ -125,13 +149,7 @@ static erg_reason_t do_start(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
         /* Ergo kills what it started; the exits that follow find this
          * master gone, which is what ends the members anyway. */
         pthread_mutex_lock(&m->reg->lock);
-        size_t n;
-        erg_pid_t *pids = copy_members(app, &n);
-        app->nmembers = 0;
-        pthread_mutex_unlock(&m->reg->lock);
-        for (size_t i = n; pids != NULL && i > 0; i--)
-            erg_node_kill_process(node, pids[i - 1]);
-        erg__free(pids);
+        signal_members_unlock(self, m, true, true);
         erg_reply_error(self, from, ref, rv);
         return ERG_REASON_NORMAL;
     }
@@ -182,16 +200,7 @@ static erg_reason_t do_stop(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
     app->state = ERG_APP_STOPPING;
     app->mode = ERG_APP_TEMPORARY;
     app->reason = force ? ERG_REASON_KILL : ERG_REASON_SHUTDOWN;
-    size_t n;
-    erg_pid_t *pids = copy_members(app, &n);
-    pthread_mutex_unlock(&m->reg->lock);
-    for (size_t i = 0; pids != NULL && i < n; i++) {
-        if (force)
-            erg_node_kill_process(erg_proc_node(self), pids[i]);
-        else
-            erg_send_exit(self, pids[i], ERG_REASON_SHUTDOWN);
-    }
-    erg__free(pids);
+    signal_members_unlock(self, m, force, false);
     return ERG_REASON_NONE;
 }
 
@@ -245,16 +254,15 @@ static erg_reason_t m_message(erg_proc_t *self, erg_pid_t from,
         pthread_mutex_unlock(&m->reg->lock);
         return ERG_REASON_NONE; /* not a member (an exit someone sent us) */
     }
-    app->members[i] = app->members[--app->nmembers];
-    size_t n = 0;
-    erg_pid_t *pids = NULL;
+    /* Kept in start order: the signals go newest first. */
+    memmove(&app->members[i], &app->members[i + 1],
+            (--app->nmembers - i) * sizeof(*app->members));
     bool cascade = app->state == ERG_APP_RUNNING &&
                    (app->mode == ERG_APP_PERMANENT ||
                     (app->mode == ERG_APP_TRANSIENT && abnormal(ex->reason)));
     if (cascade) {
         app->state = ERG_APP_STOPPING;
         app->reason = ex->reason;
-        pids = copy_members(app, &n);
     }
     bool last = app->nmembers == 0;
     if (last) {
@@ -264,7 +272,10 @@ static erg_reason_t m_message(erg_proc_t *self, erg_pid_t from,
         app->started_ns = 0;
     }
     erg_reason_t reason = app->reason;
-    pthread_mutex_unlock(&m->reg->lock);
+    if (cascade)
+        signal_members_unlock(self, m, false, false);
+    else
+        pthread_mutex_unlock(&m->reg->lock);
     char buf[32];
     if (cascade)
         erg_log(self, ERG_LOG_INFO,
@@ -272,9 +283,6 @@ static erg_reason_t m_message(erg_proc_t *self, erg_pid_t from,
                 "member with reason: %s",
                 app->spec.name, erg_app_mode_string(app->mode),
                 erg_reason_string(ex->reason, buf, sizeof(buf)));
-    for (size_t k = 0; pids != NULL && k < n; k++)
-        erg_send_exit(self, pids[k], ERG_REASON_SHUTDOWN);
-    erg__free(pids);
     if (!last)
         return ERG_REASON_NONE;
     erg_log(self, ERG_LOG_INFO, "application %s stopped with reason %s",
