@@ -383,9 +383,10 @@ static void test_crossing_dials(void **state) {
 static void test_no_route(void **state) {
     (void)state;
     erg_node_t *a = start_node("a@127.0.0.1", "secret", full_regs, 1);
-    ERG_FAIL(erg_node_send(a, erg_to_remote_name("x", "zz@nowhere"),
-                           charge_v2(1), 0),
+    erg_msg_t *m = charge_v2(1);
+    ERG_FAIL(erg_node_send(a, erg_to_remote_name("x", "zz@nowhere"), m, 0),
              ERG_ENOROUTE);
+    erg_msg_release(m);
     ERG_FAIL(erg_net_connect(a, "zz@nowhere"), ERG_ENOROUTE);
     ERG_PASS(erg_node_stop(a));
 }

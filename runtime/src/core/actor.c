@@ -353,6 +353,12 @@ typedef struct note_s {
  * if given, is a reference the caller holds on it). */
 static void notify(erg_node_t *node, const note_t *n, erg_proc_t *owner_ref,
                    const char *name, erg_pid_t from, erg_reason_t reason) {
+    if (n->owner.node != node->hash) {
+        /* The watcher is on another node: it learns over the network. */
+        erg__net_down(node, n->owner, n->ref, from,
+                      n->kind == ERG__WATCH_LINK, reason);
+        return;
+    }
     erg_proc_t *owner = owner_ref;
     if (owner == NULL && erg__node_lookup(node, n->owner, &owner) != ERG_OK)
         return;
@@ -533,7 +539,9 @@ static void drop_watch(erg_node_t *node, erg_pid_t holder, erg__watch_t *w) {
 }
 
 static void undo_sub(erg_proc_t *p, erg__sub_t *s) {
-    if (s->tkind == ERG_TARGET_EVENT)
+    if (s->remote)
+        erg__net_unwatch(p->node, s->ref);
+    else if (s->tkind == ERG_TARGET_EVENT)
         erg__event_unsubscribe(p->node, s);
     else
         drop_watch(p->node, s->holder, s->watch);
@@ -628,7 +636,8 @@ static erg__sub_t *take_sub(erg_proc_t *p, uint64_t ref_id) {
 /* A watch of s fired: a name or alias that went away leaves the record at
  * a live holder, which is removed now; otherwise the holder is gone. */
 static void sub_done(erg_proc_t *p, erg__sub_t *s) {
-    if (s->tkind == ERG_TARGET_NAME || s->tkind == ERG_TARGET_ALIAS)
+    if (!s->remote &&
+        (s->tkind == ERG_TARGET_NAME || s->tkind == ERG_TARGET_ALIAS))
         drop_watch(p->node, s->holder, s->watch);
     erg__free(s);
 }
@@ -938,9 +947,11 @@ static erg__watch_t *watch_new(erg__watch_kind_t kind, erg_target_t t,
 
 static erg__sub_t *sub_new(erg__watch_kind_t kind, erg_target_t t,
                            erg_ref_t ref, erg_pid_t holder) {
-    const char *name =
-        t.kind == ERG_TARGET_NAME || t.kind == ERG_TARGET_EVENT ? t.name
-                                                                : NULL;
+    const char *name = t.kind == ERG_TARGET_NAME ||
+                               t.kind == ERG_TARGET_EVENT ||
+                               t.kind == ERG_TARGET_NODE
+                           ? t.name
+                           : NULL;
     size_t namelen = name != NULL ? strlen(name) + 1 : 0;
     erg__sub_t *s = erg__calloc(1, sizeof(*s) + namelen);
     if (s == NULL)
@@ -1443,6 +1454,16 @@ static void fire_named_watches(erg_proc_t *p, erg_target_kind_t tkind,
         else
             p->nmonitors_in--;
     }
+    /* A remote owner never comes back to remove a fired record (its node
+     * only gets the down), so those go now. */
+    for (q = p->incoming.next; q != &p->incoming;) {
+        erg__watch_t *w = ERG__QUEUE_DATA(q, erg__watch_t, link);
+        q = q->next;
+        if (w->fired && w->owner.node != p->node->hash) {
+            erg__queue_remove(&w->link);
+            erg__free(w);
+        }
+    }
     erg__spin_unlock(&p->lock);
     for (unsigned i = 0; i < n; i++)
         notify(p->node, &notes[i], NULL,
@@ -1554,6 +1575,89 @@ static erg__sub_t *find_sub(erg_proc_t *self, erg__watch_kind_t kind,
     return NULL;
 }
 
+/* A watch of something on another node: the owner's record here, the
+ * rest in net/watch.c (and at the other node). */
+static erg_err_t watch_remote(erg_proc_t *self, erg__watch_kind_t kind,
+                              erg_target_t t, erg_ref_t *ref_out) {
+    if (t.kind != ERG_TARGET_PID && t.kind != ERG_TARGET_ALIAS &&
+        t.name == NULL)
+        return ERG_EINVAL;
+    erg_ref_t ref = erg__node_make_ref(self->node);
+    erg__sub_t *s = sub_new(kind, t, ref, (erg_pid_t){0, 0, 0});
+    if (s == NULL)
+        return ERG_ENOMEM;
+    s->remote = true;
+    erg_err_t rv = erg__net_watch(self->node, self->pid,
+                                  kind == ERG__WATCH_LINK, t, ref);
+    if (rv != ERG_OK) {
+        erg__free(s);
+        return rv;
+    }
+    erg__queue_insert_tail(&self->outgoing, &s->link);
+    if (ref_out != NULL)
+        *ref_out = ref;
+    return ERG_OK;
+}
+
+erg_err_t erg__watch_for_remote(erg_node_t *node, erg_pid_t owner,
+                                bool link, erg_target_t t, erg_ref_t ref,
+                                erg_pid_t *holder) {
+    erg_proc_t *h;
+    erg_err_t rv = resolve(node, t, &h);
+    if (rv != ERG_OK)
+        return rv;
+    erg__watch_t *w = watch_new(link ? ERG__WATCH_LINK : ERG__WATCH_MONITOR,
+                                t, owner, ref);
+    rv = w != NULL ? add_watch(h, w) : ERG_ENOMEM;
+    if (rv != ERG_OK)
+        erg__free(w);
+    if (rv == ERG_ENOPROC && t.kind == ERG_TARGET_NAME)
+        rv = ERG_ENONAME;
+    else if (rv == ERG_ENOPROC && t.kind == ERG_TARGET_ALIAS)
+        rv = ERG_ENOALIAS;
+    *holder = h->pid;
+    erg__proc_release(h);
+    return rv;
+}
+
+void erg__unwatch_for_remote(erg_node_t *node, erg_pid_t holder,
+                             erg_ref_t ref) {
+    erg_proc_t *h = erg__idmap_get(node->procs, holder.id);
+    if (h == NULL)
+        return;
+    erg__watch_t *found = NULL;
+    erg__spin_lock(&h->lock);
+    if (!atomic_load_explicit(&h->dead, memory_order_relaxed)) {
+        erg__queue_t *q;
+        ERG__QUEUE_FOREACH(q, &h->incoming) {
+            erg__watch_t *w = ERG__QUEUE_DATA(q, erg__watch_t, link);
+            if (erg_ref_equal(w->ref, ref)) {
+                found = w;
+                break;
+            }
+        }
+        if (found != NULL) {
+            erg__queue_remove(&found->link);
+            if (!found->fired && found->kind == ERG__WATCH_LINK)
+                h->nlinks_in--;
+            else if (!found->fired)
+                h->nmonitors_in--;
+        }
+    }
+    erg__spin_unlock(&h->lock);
+    erg__free(found);
+    erg__proc_release(h);
+}
+
+void erg__notify_remote(erg_node_t *node, bool link, erg_target_kind_t tkind,
+                        erg_pid_t owner, erg_ref_t ref, erg_alias_t alias,
+                        const char *name, erg_pid_t from,
+                        erg_reason_t reason) {
+    note_t n = {link ? ERG__WATCH_LINK : ERG__WATCH_MONITOR, tkind, owner,
+                ref, alias};
+    notify(node, &n, NULL, name, from, reason);
+}
+
 static erg_err_t watch(erg_proc_t *self, erg__watch_kind_t kind,
                        erg_target_t t, erg_ref_t *ref_out) {
     if (self == NULL)
@@ -1561,13 +1665,13 @@ static erg_err_t watch(erg_proc_t *self, erg__watch_kind_t kind,
     erg_node_t *node = self->node;
     if (kind == ERG__WATCH_LINK && find_sub(self, kind, t) != NULL)
         return ERG_EEXIST;
+    if (erg__net_is_remote(node, t))
+        return watch_remote(self, kind, t, ref_out);
     if (t.kind == ERG_TARGET_NODE)
-        return t.node == node->hash ? ERG_EINVAL : remote(node, "the node");
+        return ERG_EINVAL;
     if (t.kind == ERG_TARGET_EVENT) {
         if (t.name == NULL)
             return ERG_EINVAL;
-        if (t.node != 0 && t.node != node->hash)
-            return remote(node, "the event");
         erg_ref_t ref = erg__node_make_ref(node);
         erg__watch_t *w = watch_new(kind, t, self->pid, ref);
         erg__sub_t *s = w != NULL ? sub_new(kind, t, ref, self->pid) : NULL;

@@ -48,6 +48,7 @@ typedef struct erg__sub_s {
     void *event;
     uint64_t event_token;
     erg__watch_t *watch;
+    bool remote; /* the target is on another node: net/watch.c holds it */
     char name[];
 } erg__sub_t;
 
@@ -163,6 +164,24 @@ bool erg__proc_idmap_retain(void *obj);
 /* Timer payloads: what a process timer does when it fires. */
 erg_err_t erg__timer_post_init(erg_node_t *node, erg_pid_t pid,
                                uint32_t delay_ms, uint64_t *id);
+
+/*
+ * Watches across nodes (net/watch.c calls these on the loop thread):
+ * erg__watch_for_remote puts a watch of the remote process owner on the
+ * local target t, under ref: ERG_OK, or the error the owner is told with a
+ * down at once. erg__unwatch_for_remote removes it again.
+ * erg__notify_remote tells a local owner that what it watched on another
+ * node went away, as a local watch's firing would.
+ */
+erg_err_t erg__watch_for_remote(erg_node_t *node, erg_pid_t owner,
+                                bool link, erg_target_t t, erg_ref_t ref,
+                                erg_pid_t *holder);
+void erg__unwatch_for_remote(erg_node_t *node, erg_pid_t holder,
+                             erg_ref_t ref);
+void erg__notify_remote(erg_node_t *node, bool link, erg_target_kind_t tkind,
+                        erg_pid_t owner, erg_ref_t ref, erg_alias_t alias,
+                        const char *name, erg_pid_t from,
+                        erg_reason_t reason);
 
 /* An empty inspect answer (freed with erg_inspect_free), or NULL. */
 erg_inspect_t *erg__inspect_new(void);

@@ -33,6 +33,7 @@ typedef enum erg__frame_kind_e {
     ERG__FRAME_WATCH = 19,   /* erg.net.Watch */
     ERG__FRAME_DOWN = 20,    /* erg.net.Down */
     ERG__FRAME_EXIT = 21,    /* erg.net.Exit */
+    ERG__FRAME_PUBLISH = 22, /* Publish + user message */
 } erg__frame_kind_t;
 
 /* Envelope flags (erg.net.Envelope.flags). */

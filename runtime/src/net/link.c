@@ -35,11 +35,17 @@ void erg__link_release(erg__link_t *l) {
     erg__free(l);
 }
 
+/* A link holds its peer while open; the peer holds its links until it is
+ * freed, so the pair never keeps itself alive once closed. */
 static void on_handle_closed(uv_handle_t *h) {
     erg__link_t *l = h->data;
     if (--l->open_handles == 0) {
+        erg__peer_t *p = l->peer;
+        l->peer = NULL;
         erg__queue_remove(&l->all);
         erg__link_release(l); /* the loop's reference */
+        if (p != NULL)
+            erg__peer_release(p);
     }
 }
 

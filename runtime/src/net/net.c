@@ -149,6 +149,17 @@ erg_err_t erg__net_peer(erg__net_t *net, uint32_t hash, const char *name,
     return ERG_OK;
 }
 
+erg_err_t erg__net_peer_existing(erg__net_t *net, uint32_t hash,
+                                 erg__peer_t **out) {
+    pthread_mutex_lock(&net->mu);
+    erg__peer_t *p = erg__hmap_get_u64(&net->peers, hash);
+    if (p != NULL)
+        erg__peer_retain(p);
+    pthread_mutex_unlock(&net->mu);
+    *out = p;
+    return p != NULL ? ERG_OK : ERG_ENOCONN;
+}
+
 /* ---- the loop thread: links ----------------------------------------------- */
 
 static erg__link_t *link_open(erg__net_t *net, bool dialer) {
@@ -198,6 +209,7 @@ static void dial_link(erg__peer_t *p, unsigned index) {
         return;
     }
     l->peer = p;
+    erg__peer_retain(p); /* the link's, until it closes */
     l->index = (uint8_t)index;
     memcpy(l->pool_id, p->pool_id, 16);
     erg__link_retain(l); /* the peer's */
@@ -272,14 +284,13 @@ void erg__peer_link_up(erg__peer_t *p, erg__link_t *l) {
     pthread_mutex_unlock(&net->mu);
 }
 
-void erg__remote_peer_gone(erg__peer_t *p, erg_err_t reason);
-
 void erg__peer_down(erg__peer_t *p, erg_err_t reason, const char *why) {
     erg__net_t *net = p->net;
     int prev = atomic_exchange(&p->state, ERG__PEER_DOWN);
     if (prev == ERG__PEER_DOWN)
         return;
     p->down_reason = reason;
+    erg__peer_retain(p); /* the map's reference may be the last */
     pthread_mutex_lock(&net->mu);
     if (erg__hmap_get_u64(&net->peers, p->hash) == p) {
         erg__hmap_del_u64(&net->peers, p->hash);
@@ -307,6 +318,7 @@ void erg__peer_down(erg__peer_t *p, erg_err_t reason, const char *why) {
         e = next;
     }
     erg__remote_peer_gone(p, reason);
+    erg__peer_release(p);
 }
 
 /* Adopts l into p as link 0 (an inbound connection of the peer's pool). */
@@ -521,6 +533,9 @@ static void net_free(erg__net_t *net) {
         if (net->names.slots[i].hash != 0)
             erg__free(net->names.slots[i].val);
     erg__hmap_fini(&net->names);
+    /* Every watch left when the loop stopped went with its peer. */
+    erg__hmap_fini(&net->rwatches);
+    erg__hmap_fini(&net->held);
     erg__hmap_fini(&net->peers);
     erg__vtable_fini(&net->types);
     for (unsigned i = 0; i < net->nroutes; i++) {
@@ -555,6 +570,9 @@ static erg_err_t add_route_locked(erg__net_t *net, const erg_route_t *r) {
         return ERG_ENOMEM;
     }
     net->routes[net->nroutes++] = (erg_route_t){m, h, r->port};
+    /* A route naming one node tells its name, so its pids can be used. */
+    if (strpbrk(m, "*?[\\") == NULL)
+        learn_locked(net, m);
     return ERG_OK;
 }
 
@@ -587,6 +605,8 @@ erg_err_t erg_net_start(erg_node_t *node, const erg_net_opts_t *opts) {
     pthread_cond_init(&net->cv, NULL);
     erg__hmap_init(&net->peers);
     erg__hmap_init(&net->names);
+    erg__hmap_init(&net->rwatches);
+    erg__hmap_init(&net->held);
     erg__queue_init(&net->links);
     net->cmds_tail = &net->cmds;
     net->cookie = erg__strdup(opts->cookie);

@@ -83,10 +83,14 @@ typedef enum erg__peer_state_e {
     ERG__PEER_DOWN,
 } erg__peer_state_t;
 
+/* Flags of a queued WATCH or DOWN. */
+#define ERG__WATCH_F_LINK   0x01u
+#define ERG__WATCH_F_REMOVE 0x02u
+
 /* A send queued while the peer's links are being made. */
 typedef struct erg__pend_s {
     struct erg__pend_s *next;
-    uint8_t kind; /* ERG__FRAME_MSG, _CALL, _REPLY, _EXIT */
+    uint8_t kind; /* ERG__FRAME_MSG, _CALL, _REPLY, _EXIT, _WATCH, _DOWN */
     erg_pid_t from;
     erg_target_t target; /* name copied into the entry */
     erg_msg_t *msg;      /* owned; NULL for exits and error replies */
@@ -155,6 +159,9 @@ struct erg__net_s {
     pthread_cond_t cv;  /* peer state changes, for erg_net_connect */
     erg__hmap_t peers;  /* node hash -> erg__peer_t (retained) */
     erg__hmap_t names;  /* node hash -> "name@host" (copied) */
+    erg__hmap_t rwatches; /* watch.c: our ref id -> what a local process
+                             watches on another node */
+    erg__hmap_t held;     /* watch.c: watches remote processes hold here */
     erg__cmd_t *cmds, **cmds_tail;
     erg__link_t *dirty;
 };
@@ -210,6 +217,25 @@ void erg__remote_flush_pending(erg__peer_t *p);
 /* Fails a queued entry (connection failed); frees it. */
 void erg__remote_fail_pending(erg__net_t *net, erg__pend_t *e, erg_err_t err,
                               const char *why);
+
+/* erg__remote_route sends e to the node with hash: at once when up, queued
+ * while connecting; with dial false, only over an existing peer
+ * (ERG_ENOCONN otherwise). e->msg's reference is taken on ERG_OK. */
+erg_err_t erg__remote_route(erg_node_t *node, uint32_t hash,
+                            const char *name_hint, erg__pend_t *e, bool dial);
+
+/* net.c: the peer with hash, retained, dialing it if needed (see net.c);
+ * _existing never dials. */
+erg_err_t erg__net_peer(erg__net_t *net, uint32_t hash, const char *name,
+                        erg__peer_t **out);
+erg_err_t erg__net_peer_existing(erg__net_t *net, uint32_t hash,
+                                 erg__peer_t **out);
+
+/* watch.c (loop thread): WATCH and DOWN frames, and a peer that went away
+ * (every watch across it fires with ERG_ENOCONN). */
+bool erg__watch_frame(erg__link_t *l, const erg__frame_t *f);
+bool erg__down_frame(erg__link_t *l, const erg__frame_t *f);
+void erg__remote_peer_gone(erg__peer_t *p, erg_err_t reason);
 
 /* Pid and ref conversions to and from the wire. */
 erg_wire_pid_t erg__wire_pid(erg__net_t *net, erg_pid_t pid, char *namebuf);

@@ -13,9 +13,6 @@
 #include "net/remote.h"
 #include "util/alloc.h"
 
-erg_err_t erg__net_peer(erg__net_t *net, uint32_t hash, const char *name,
-                        erg__peer_t **out);
-
 /* ---- pids and refs on the wire ------------------------------------------- */
 
 static const char *name_of(erg__net_t *net, uint32_t hash, char *buf) {
@@ -141,11 +138,9 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
                                         strlen(e->target.name)};
             break;
         }
+        char n3[256];
         env.ref = erg__wire_ref(net, e->ref.node, e->ref.creation, e->ref.id,
-                                n2 == env.to.u.pid.node.ptr ? n1 : n2);
-        if (e->target.kind != ERG_TARGET_NAME)
-            env.ref = erg__wire_ref(net, e->ref.node, e->ref.creation,
-                                    e->ref.id, n1);
+                                n3);
         env.priority = e->prio;
         env.flags = e->flags;
         l = pick_link(p, e->from);
@@ -179,6 +174,57 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
                        e->msg != NULL ? erg_msg_data(e->msg) : NULL,
                        e->msg != NULL ? erg_msg_size(e->msg) : 0,
                        e->msg != NULL);
+        break;
+    }
+    case ERG__FRAME_WATCH: {
+        erg_net_watch_v1_t w = {0};
+        w.owner = erg__wire_pid(net, e->from, n1);
+        switch (e->target.kind) {
+        case ERG_TARGET_PID:
+            w.target.tag = ERG_NET_TARGET_PID;
+            w.target.u.pid = erg__wire_pid(net, e->target.pid, n2);
+            break;
+        case ERG_TARGET_ALIAS:
+            w.target.tag = ERG_NET_TARGET_ALIAS;
+            w.target.u.alias =
+                erg__wire_ref(net, e->target.alias.node,
+                              e->target.alias.creation, e->target.alias.id,
+                              n2);
+            break;
+        default:
+            w.target.tag = e->target.kind == ERG_TARGET_EVENT
+                               ? ERG_NET_TARGET_EVENT_NAME
+                               : ERG_NET_TARGET_NAME;
+            w.target.u.name = (erg_str_t){e->target.name,
+                                          strlen(e->target.name)};
+            break;
+        }
+        char n3[256];
+        w.ref = erg__wire_ref(net, e->ref.node, e->ref.creation, e->ref.id,
+                              n3);
+        w.link = (e->flags & ERG__WATCH_F_LINK) != 0;
+        w.remove = (e->flags & ERG__WATCH_F_REMOVE) != 0;
+        l = pick_link(p, e->from);
+        pthread_mutex_lock(&l->mu);
+        b = &l->out;
+        before = b->len;
+        rv = erg__frame_put_ctl(b, ERG__FRAME_WATCH, &erg_net_watch_v1_desc,
+                                &w);
+        break;
+    }
+    case ERG__FRAME_DOWN: {
+        char n3[256];
+        erg_net_down_v1_t d = {
+            erg__wire_pid(net, e->target.pid, n1),
+            erg__wire_ref(net, e->ref.node, e->ref.creation, e->ref.id, n2),
+            erg__wire_pid(net, e->from, n3),
+            (e->flags & ERG__WATCH_F_LINK) != 0, e->code};
+        l = pick_link(p, e->from);
+        pthread_mutex_lock(&l->mu);
+        b = &l->out;
+        before = b->len;
+        rv = erg__frame_put_ctl(b, ERG__FRAME_DOWN, &erg_net_down_v1_desc,
+                                &d);
         break;
     }
     default: { /* ERG__FRAME_EXIT */
@@ -266,8 +312,9 @@ void erg__remote_flush_pending(erg__peer_t *p) {
  * failed-send path: an error reply for calls and important sends, a
  * warning for plain messages). e->msg's reference is taken on ERG_OK.
  */
-static erg_err_t route(erg_node_t *node, uint32_t hash, const char *name_hint,
-                       erg__pend_t *e) {
+erg_err_t erg__remote_route(erg_node_t *node, uint32_t hash,
+                            const char *name_hint, erg__pend_t *e,
+                            bool dial) {
     erg__net_t *net = node->net;
     if (net == NULL) {
         erg__node_logf(node, ERG_LOG_WARNING,
@@ -277,7 +324,8 @@ static erg_err_t route(erg_node_t *node, uint32_t hash, const char *name_hint,
     }
     for (int attempt = 0; attempt < 2; attempt++) {
         erg__peer_t *p;
-        erg_err_t rv = erg__net_peer(net, hash, name_hint, &p);
+        erg_err_t rv = dial ? erg__net_peer(net, hash, name_hint, &p)
+                            : erg__net_peer_existing(net, hash, &p);
         if (rv != ERG_OK)
             return rv;
         if (atomic_load_explicit(&p->state, memory_order_acquire) ==
@@ -344,7 +392,8 @@ erg_err_t erg__net_deliver(erg_node_t *node, erg_pid_t from,
     e.ref = ref;
     e.prio = (uint8_t)prio;
     e.flags = important ? ERG__ENV_IMPORTANT : 0;
-    return route(node, target_node(target), target.node_name, &e);
+    return erg__remote_route(node, target_node(target), target.node_name, &e,
+                             true);
 }
 
 erg_err_t erg__net_respond(erg_node_t *node, erg_pid_t to, erg_ref_t ref,
@@ -355,7 +404,7 @@ erg_err_t erg__net_respond(erg_node_t *node, erg_pid_t to, erg_ref_t ref,
     e.msg = status == ERG_OK ? msg : NULL;
     e.ref = ref;
     e.code = status;
-    erg_err_t rv = route(node, to.node, NULL, &e);
+    erg_err_t rv = erg__remote_route(node, to.node, NULL, &e, true);
     if (rv == ERG_OK && status != ERG_OK)
         erg_msg_release(msg);
     return rv;
@@ -368,7 +417,7 @@ erg_err_t erg__net_exit(erg_node_t *node, erg_pid_t from, erg_pid_t to,
     e.from = from;
     e.target = erg_to_pid(to);
     e.code = reason;
-    return route(node, to.node, NULL, &e);
+    return erg__remote_route(node, to.node, NULL, &e, true);
 }
 
 erg_err_t erg__net_adapt(erg_node_t *node, const erg_behavior_t *beh,
@@ -590,12 +639,12 @@ bool erg__remote_frame(erg__link_t *l, const erg__frame_t *f) {
         return on_reply(l, f);
     case ERG__FRAME_EXIT:
         return on_exit(l, f);
+    case ERG__FRAME_WATCH:
+        return erg__watch_frame(l, f);
+    case ERG__FRAME_DOWN:
+        return erg__down_frame(l, f);
     default:
         return false;
     }
 }
 
-void erg__remote_peer_gone(erg__peer_t *p, erg_err_t reason) {
-    (void)p;
-    (void)reason;
-}

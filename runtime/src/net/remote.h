@@ -36,6 +36,19 @@ erg_err_t erg__net_exit(erg_node_t *node, erg_pid_t from, erg_pid_t to,
 erg_err_t erg__net_adapt(erg_node_t *node, const erg_behavior_t *beh,
                          const erg_msg_t *msg, erg_msg_t **out);
 
+/*
+ * Watches across nodes (net/watch.c). erg__net_watch starts a link or
+ * monitor of owner on a remote target (a node target needs no frame) under
+ * ref: ERG_ENOCONN, ERG_ENOROUTE. erg__net_unwatch ends it (no-op when it
+ * fired already). erg__net_down tells a remote owner that the local target
+ * it watched under ref went away.
+ */
+erg_err_t erg__net_watch(erg_node_t *node, erg_pid_t owner, bool link,
+                         erg_target_t t, erg_ref_t ref);
+void erg__net_unwatch(erg_node_t *node, erg_ref_t ref);
+void erg__net_down(erg_node_t *node, erg_pid_t owner, erg_ref_t ref,
+                   erg_pid_t from, bool link, erg_reason_t reason);
+
 /* erg__net_stop stops the network of node after its processes. */
 void erg__net_stop(erg_node_t *node);
 
