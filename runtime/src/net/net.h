@@ -162,6 +162,8 @@ struct erg__net_s {
     erg__hmap_t rwatches; /* watch.c: our ref id -> what a local process
                              watches on another node */
     erg__hmap_t held;     /* watch.c: watches remote processes hold here */
+    erg__hmap_t revents;  /* events.c: node-level ref -> remote event
+                             subscribed to once for all local subscribers */
     erg__cmd_t *cmds, **cmds_tail;
     erg__link_t *dirty;
 };
@@ -235,6 +237,13 @@ erg_err_t erg__net_peer_existing(erg__net_t *net, uint32_t hash,
  * (every watch across it fires with ERG_ENOCONN). */
 bool erg__watch_frame(erg__link_t *l, const erg__frame_t *f);
 bool erg__down_frame(erg__link_t *l, const erg__frame_t *f);
+/* events.c (loop thread): a PUBLISH frame fans out to local subscribers;
+ * a DOWN for a node-level event watch fires them (true if it was one);
+ * a peer that went away drops its events. */
+bool erg__publish_frame(erg__link_t *l, const erg__frame_t *f);
+bool erg__revent_down(erg__net_t *net, uint32_t peer, erg_ref_t ref,
+                      erg_pid_t from, erg_reason_t reason);
+void erg__revents_peer_gone(erg__net_t *net, uint32_t peer);
 void erg__remote_peer_gone(erg__peer_t *p, erg_err_t reason);
 
 /* Pid and ref conversions to and from the wire. */
