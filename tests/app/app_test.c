@@ -775,6 +775,76 @@ static void test_app_member_stopping_its_own_app_times_out(void **st) {
     ERG_PASS(erg_node_stop(node));
 }
 
+/* What the application callbacks saw. */
+typedef struct cbs_s {
+    atomic_int starts, stops;
+    atomic_int mode, reason;
+} cbs_t;
+
+static void on_start(erg_node_t *node, const char *name, erg_app_mode_t mode,
+                     void *arg) {
+    (void)node;
+    cbs_t *c = arg;
+    assert_string_equal(name, "cb"); /* runs on the test's thread */
+    atomic_store(&c->mode, (int)mode);
+    atomic_fetch_add(&c->starts, 1);
+}
+
+static void on_stop(erg_node_t *node, const char *name, erg_reason_t reason,
+                    void *arg) {
+    (void)node;
+    (void)name;
+    cbs_t *c = arg;
+    atomic_store(&c->reason, reason);
+    atomic_fetch_add(&c->stops, 1);
+}
+
+static void test_app_callbacks_see_each_start_and_end(void **st) {
+    (void)st;
+    erg_node_t *node = node_up();
+    wk_t a = {.tag = 'a'}, b = {.tag = 'b'};
+    erg_app_member_t ms[] = {member("a", &a), member("b", &b)};
+    erg_app_spec_t s = spec_of("cb", ms, 2, ERG_APP_PERMANENT);
+    cbs_t c = {0};
+    s.on_start = on_start;
+    s.on_stop = on_stop;
+    s.cb_arg = &c;
+    ERG_PASS(erg_app_load(node, &s));
+    ERG_PASS(erg_app_start(node, "cb"));
+    assert_int_equal(atomic_load(&c.starts), 1);
+    assert_int_equal(atomic_load(&c.mode), ERG_APP_PERMANENT);
+    ERG_PASS(erg_app_stop(node, "cb"));
+    assert_int_equal(atomic_load(&c.stops), 1); /* before stop returned */
+    assert_int_equal(atomic_load(&c.reason), ERG_REASON_SHUTDOWN);
+
+    ERG_PASS(erg_app_start_mode(node, "cb", ERG_APP_TRANSIENT));
+    assert_int_equal(atomic_load(&c.mode), ERG_APP_TRANSIENT);
+    end_member(node, &b, ERG_REASON_USER + 3);
+    WAIT_UNTIL(atomic_load(&c.stops) == 2);
+    assert_int_equal(atomic_load(&c.reason), ERG_REASON_USER + 3);
+
+    /* A failed start calls neither. */
+    atomic_store(&b.fail_init, 1);
+    ERG_FAIL(erg_app_start(node, "cb"), ERG_EINVAL);
+    assert_int_equal(atomic_load(&c.starts), 2);
+    assert_int_equal(atomic_load(&c.stops), 2);
+
+    /* The members' parent is the application's master; killing it ends
+     * the members and the run, with the master's reason. */
+    atomic_store(&b.fail_init, 0);
+    ERG_PASS(erg_app_start(node, "cb"));
+    erg_proc_info_t info;
+    ERG_PASS(erg_node_process_info(node, pid_of(&a), &info));
+    assert_false(erg_pid_equal(info.parent, erg_node_pid(node)));
+    ERG_PASS(erg_node_kill_process(node, info.parent));
+    WAIT_UNTIL(state_of(node, "cb") == ERG_APP_LOADED);
+    WAIT_UNTIL(atomic_load(&c.stops) == 3);
+    assert_int_equal(atomic_load(&c.reason), ERG_REASON_KILL);
+    assert_int_equal(ended(&a, 4), ERG_REASON_KILL);
+    assert_true(gone(node, pid_of(&b)));
+    ERG_PASS(erg_node_stop(node));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         ERG_TEST_WITH_ALLOC(test_app_load_checks_the_spec),
@@ -794,6 +864,7 @@ int main(void) {
         ERG_TEST_WITH_ALLOC(test_app_start_and_stop_work_from_a_handler),
         ERG_TEST_WITH_ALLOC(test_app_survives_racing_starts_and_stops),
         ERG_TEST_WITH_ALLOC(test_app_member_stopping_its_own_app_times_out),
+        ERG_TEST_WITH_ALLOC(test_app_callbacks_see_each_start_and_end),
     };
     return cmocka_run_group_tests_name("app.app", tests, NULL, NULL);
 }

@@ -64,6 +64,21 @@ typedef struct erg_app_role_s {
 } erg_app_role_t;
 
 /*
+ * Callbacks of an application (Ergo's ApplicationBehavior Start and
+ * Terminate), both optional, with the spec's cb_arg. on_start runs in the
+ * thread that called erg_app_start (or erg_node_start) once every member
+ * started and the application is running. on_stop runs when a run ends,
+ * once the last member is gone and the application is loaded, with the
+ * reason the run ended with, inside the application's master process;
+ * erg_app_stop returns after it. A start that fails calls neither. Both
+ * may use the erg_node_* and erg_app_* calls.
+ */
+typedef void (*erg_app_start_cb)(erg_node_t *node, const char *name,
+                                 erg_app_mode_t mode, void *arg);
+typedef void (*erg_app_stop_cb)(erg_node_t *node, const char *name,
+                                erg_reason_t reason, void *arg);
+
+/*
  * An application spec (Ergo's ApplicationSpec). erg_app_load copies the
  * strings and arrays; only the members' beh, args and opts pointees are
  * kept by reference. Env values are opaque pointers the caller keeps alive.
@@ -87,6 +102,9 @@ typedef struct erg_app_spec_s {
     size_t nmap;
     erg_log_level_t log_level; /* the members' default level ... */
     bool log_level_set;        /* ... if set, else the node's */
+    erg_app_start_cb on_start; /* may be NULL */
+    erg_app_stop_cb on_stop;   /* may be NULL */
+    void *cb_arg;
 } erg_app_spec_t;
 
 /*

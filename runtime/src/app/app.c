@@ -71,6 +71,9 @@ static erg_err_t spec_copy(const erg_app_spec_t *src, erg_app_spec_t *dst) {
     dst->weight = src->weight;
     dst->log_level = src->log_level;
     dst->log_level_set = src->log_level_set;
+    dst->on_start = src->on_start;
+    dst->on_stop = src->on_stop;
+    dst->cb_arg = src->cb_arg;
     bool ok = dup_opt(src->name, &dst->name) &&
               dup_opt(src->description, &dst->description) &&
               dup_opt(src->version, &dst->version) &&
@@ -309,9 +312,9 @@ static erg_err_t start(erg_node_t *node, const char *name, erg_app_mode_t mode,
         pthread_mutex_unlock(&reg->lock);
     }
     if (rv == ERG_OK) {
-        rv = erg__app_master_run(node, reg, app,
-                                 mode == ERG_APP_MODE_DEFAULT ? app->spec.mode
-                                                              : mode);
+        if (mode == ERG_APP_MODE_DEFAULT)
+            mode = app->spec.mode;
+        rv = erg__app_master_run(node, reg, app, mode);
         pthread_mutex_lock(&reg->lock);
         app->starting = false;
         pthread_mutex_unlock(&reg->lock);
@@ -319,6 +322,8 @@ static erg_err_t start(erg_node_t *node, const char *name, erg_app_mode_t mode,
             erg__node_logf(node, ERG_LOG_ERROR,
                            "unable to start application %s: %s", name,
                            erg_strerror(rv));
+        else if (app->spec.on_start != NULL)
+            app->spec.on_start(node, app->spec.name, mode, app->spec.cb_arg);
     }
     erg__app_release(reg, app);
     return rv;

@@ -287,6 +287,9 @@ static erg_reason_t m_message(erg_proc_t *self, erg_pid_t from,
         return ERG_REASON_NONE;
     erg_log(self, ERG_LOG_INFO, "application %s stopped with reason %s",
             app->spec.name, erg_reason_string(reason, buf, sizeof(buf)));
+    if (app->spec.on_stop != NULL)
+        app->spec.on_stop(erg_proc_node(self), app->spec.name, reason,
+                          app->spec.cb_arg);
     answer_stoppers(self, ERG_OK);
     return ERG_REASON_NORMAL;
 }
@@ -302,10 +305,12 @@ static void m_inspect(erg_proc_t *self, erg_pid_t from, erg_inspect_t *out) {
 static void m_terminate(erg_proc_t *self, erg_reason_t reason) {
     master_t *m = erg_proc_state(self);
     erg__app_t *app = m->app;
+    bool ended = false;
     pthread_mutex_lock(&m->reg->lock);
     if (erg_pid_equal(app->master, erg_self(self))) {
         app->master = (erg_pid_t){0, 0, 0};
         if (app->state != ERG_APP_LOADED) {
+            ended = true;
             app->state = ERG_APP_LOADED;
             app->nmembers = 0;
             app->started_ns = 0;
@@ -313,7 +318,11 @@ static void m_terminate(erg_proc_t *self, erg_reason_t reason) {
                 app->reason = reason;
         }
     }
+    erg_reason_t app_reason = app->reason;
     pthread_mutex_unlock(&m->reg->lock);
+    if (ended && app->spec.on_stop != NULL)
+        app->spec.on_stop(erg_proc_node(self), app->spec.name, app_reason,
+                          app->spec.cb_arg);
     answer_stoppers(self, ERG_ETERMINATED);
     erg__free(m->stoppers);
     erg__app_release(m->reg, app);
