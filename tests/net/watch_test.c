@@ -257,6 +257,112 @@ static void test_disconnect_fires_once(void **state) {
     ERG_PASS(erg_node_stop(b));
 }
 
+/* ---- events across nodes ------------------------------------------------------ */
+
+typedef struct producer_s {
+    erg_ref_t token;
+} producer_t;
+
+static erg_reason_t producer_init(erg_proc_t *self, void *args) {
+    (void)args;
+    producer_t *st = erg_proc_state(self);
+    erg_event_opts_t o = {false, 0};
+    return erg_event_register(self, "prices", &o, &st->token) == ERG_OK
+               ? ERG_REASON_NONE
+               : ERG_REASON_PANIC;
+}
+
+/* "pub" publishes a copy of itself; "unreg" unregisters the event. */
+static erg_reason_t producer_message(erg_proc_t *self, erg_pid_t from,
+                                     erg_msg_t *msg) {
+    (void)from;
+    producer_t *st = erg_proc_state(self);
+    if (erg_msg_size(msg) == 5 && memcmp(erg_msg_data(msg), "unreg", 5) == 0)
+        return erg_event_unregister(self, "prices") == ERG_OK
+                   ? ERG_REASON_NONE
+                   : ERG_REASON_PANIC;
+    erg_msg_t *m;
+    if (erg_msg_new_copy(NULL, erg_msg_data(msg), erg_msg_size(msg), &m) !=
+        ERG_OK)
+        return ERG_REASON_PANIC;
+    if (erg_event_send(self, "prices", st->token, m) != ERG_OK)
+        erg_msg_release(m);
+    return ERG_REASON_NONE;
+}
+
+static const erg_behavior_t producer = {
+    .name = "producer",
+    .state_size = sizeof(producer_t),
+    .init = producer_init,
+    .handle_message = producer_message,
+};
+
+static atomic_long events_seen;
+
+static erg_reason_t sub_event(erg_proc_t *self, const erg_event_msg_t *ev) {
+    (void)self;
+    if (strcmp(ev->event, "prices") == 0)
+        atomic_fetch_add(&events_seen, 1);
+    return ERG_REASON_NONE;
+}
+
+static const erg_behavior_t subscriber = {
+    .name = "subscriber",
+    .state_size = sizeof(watcher_t *),
+    .init = watcher_init,
+    .handle_message = watcher_message,
+    .handle_event = sub_event,
+};
+
+static erg_err_t send_text(erg_node_t *node, erg_pid_t to, const char *t) {
+    erg_msg_t *m;
+    erg_err_t rv = erg_msg_new_copy(NULL, t, strlen(t), &m);
+    if (rv == ERG_OK && (rv = erg_node_send(node, erg_to_pid(to), m, 0)) !=
+                            ERG_OK)
+        erg_msg_release(m);
+    return rv;
+}
+
+static void test_remote_event(void **state) {
+    (void)state;
+    atomic_store(&events_seen, 0);
+    erg_node_t *a = start_node("wa@127.0.0.1", 0);
+    erg_node_t *b = start_node("wb@127.0.0.1", 0);
+    route(a, "wb@127.0.0.1", erg_net_port(b));
+    erg_pid_t prod;
+    ERG_PASS(erg_node_spawn(b, &producer, NULL, NULL, &prod));
+    enum { SUBS = 5 };
+    watcher_t w[SUBS];
+    for (int i = 0; i < SUBS; i++) {
+        memset(&w[i], 0, sizeof(w[i]));
+        w[i].target = erg_to_remote_event("prices", "wb@127.0.0.1");
+        erg_pid_t p;
+        ERG_PASS(erg_node_spawn(a, &subscriber, NULL, &w[i], &p));
+        ERG_PASS(w[i].watch_rv);
+    }
+    /* One subscription for the whole node. */
+    unsigned n = 0;
+    for (int i = 0; i < WAIT_MS && n == 0; i++) {
+        erg_node_event_subscribers(b, "prices", &n);
+        sleep_ms(1);
+    }
+    assert_int_equal(n, 1);
+    for (int i = 0; i < 3; i++)
+        ERG_PASS(send_text(b, prod, "pub"));
+    assert_true(wait_for(&events_seen, 3 * SUBS));
+    sleep_ms(50);
+    assert_int_equal(atomic_load(&events_seen), 3 * SUBS);
+    /* The event goes away: every subscriber hears it once. */
+    ERG_PASS(send_text(b, prod, "unreg"));
+    for (int i = 0; i < SUBS; i++) {
+        assert_true(wait_for(&w[i].downs, 1));
+        assert_int_equal(atomic_load(&w[i].reason), ERG_EUNREGISTERED);
+        assert_int_equal(w[i].kind_seen, ERG_TARGET_EVENT);
+    }
+    ERG_PASS(erg_node_stop(a));
+    ERG_PASS(erg_node_stop(b));
+}
+
 /* ---- a node in another process, killed --------------------------------------- */
 
 static uint16_t free_port(void) {
@@ -360,6 +466,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_monitor_pid_and_name),
         cmocka_unit_test(test_link_and_unlink),
         cmocka_unit_test(test_disconnect_fires_once),
+        cmocka_unit_test(test_remote_event),
         cmocka_unit_test(test_kill_9),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

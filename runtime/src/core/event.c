@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "erg/event.h"
+#include "net/remote.h"
 #include "util/alloc.h"
 
 void erg__event_retain(erg__event_t *ev) {
@@ -38,9 +39,10 @@ static void note_producer(erg_node_t *node, erg__event_t *ev, bool start) {
         erg_msg_release(m);
 }
 
-/* One delivery of msg to a subscriber; under events_lock. */
-static void deliver(erg__event_t *ev, erg_proc_t *to, erg_msg_t *msg,
-                    int64_t time_ns) {
+/* One delivery of msg to a subscriber; under events_lock (or, for a
+ * remote event's proxy, on the network thread). */
+void erg__event_deliver_to(erg__event_t *ev, erg_proc_t *to, erg_msg_t *msg,
+                           int64_t time_ns) {
     erg_msg_retain(msg);
     erg__mail_t *mail = erg__mail_new(ERG__MAIL_EVENT, msg);
     if (mail == NULL) {
@@ -161,7 +163,11 @@ erg_err_t erg_event_send(erg_proc_t *self, const char *name, erg_ref_t token,
         erg__queue_t *q;
         ERG__QUEUE_FOREACH(q, &ev->subs) {
             erg__watch_t *w = ERG__QUEUE_DATA(q, erg__watch_t, link);
-            deliver(ev, w->proc, msg, now);
+            if (w->proc != NULL)
+                erg__event_deliver_to(ev, w->proc, msg, now);
+            else /* a node subscribed once for its processes */
+                erg__net_publish(node, w->owner.node, ev->name, ev->producer,
+                                 msg, now);
         }
     }
     pthread_mutex_unlock(&node->events_lock);
@@ -187,7 +193,7 @@ erg_err_t erg__event_subscribe(erg_proc_t *self, const char *name,
         note_producer(node, ev, true);
     for (unsigned i = 0; i < ev->buf_len; i++) {
         unsigned slot = (ev->buf_head + i) % ev->buf_cap;
-        deliver(ev, self, ev->buf[slot], ev->buf_time[slot]);
+        erg__event_deliver_to(ev, self, ev->buf[slot], ev->buf_time[slot]);
     }
     pthread_mutex_unlock(&node->events_lock);
     return ERG_OK;
@@ -214,6 +220,74 @@ void erg__event_unsubscribe(erg_node_t *node, erg__sub_t *s) {
         erg__proc_release(found->proc);
         erg__free(found);
     }
+}
+
+erg__event_t *erg__event_proxy_new(const char *name, erg_pid_t producer) {
+    size_t len = strlen(name) + 1;
+    erg__event_t *ev = erg__calloc(1, sizeof(*ev) + len);
+    if (ev == NULL)
+        return NULL;
+    atomic_init(&ev->refs, 1);
+    memcpy(ev->name, name, len);
+    ev->producer = producer;
+    erg__queue_init(&ev->subs);
+    return ev;
+}
+
+erg_err_t erg__event_subscribe_remote(erg_node_t *node, const char *name,
+                                      erg_pid_t owner, erg_ref_t ref,
+                                      bool link) {
+    size_t len = strlen(name) + 1;
+    erg__watch_t *w = erg__calloc(1, sizeof(*w) + len);
+    if (w == NULL)
+        return ERG_ENOMEM;
+    erg__queue_init(&w->link);
+    w->kind = link ? ERG__WATCH_LINK : ERG__WATCH_MONITOR;
+    w->tkind = ERG_TARGET_EVENT;
+    w->owner = owner;
+    w->ref = ref;
+    memcpy(w->name, name, len);
+    pthread_mutex_lock(&node->events_lock);
+    erg__event_t *ev = erg__hmap_get_str(&node->events, name);
+    if (ev == NULL) {
+        pthread_mutex_unlock(&node->events_lock);
+        erg__free(w);
+        return ERG_ENOEVENT;
+    }
+    erg__queue_insert_tail(&ev->subs, &w->link);
+    if (++ev->nsubs == 1 && ev->notify)
+        note_producer(node, ev, true);
+    for (unsigned i = 0; i < ev->buf_len; i++) {
+        unsigned slot = (ev->buf_head + i) % ev->buf_cap;
+        erg__net_publish(node, owner.node, ev->name, ev->producer,
+                         ev->buf[slot], ev->buf_time[slot]);
+    }
+    pthread_mutex_unlock(&node->events_lock);
+    return ERG_OK;
+}
+
+void erg__event_unsubscribe_remote(erg_node_t *node, const char *name,
+                                   erg_ref_t ref) {
+    erg__watch_t *found = NULL;
+    pthread_mutex_lock(&node->events_lock);
+    erg__event_t *ev = erg__hmap_get_str(&node->events, name);
+    if (ev != NULL) {
+        erg__queue_t *q;
+        ERG__QUEUE_FOREACH(q, &ev->subs) {
+            erg__watch_t *w = ERG__QUEUE_DATA(q, erg__watch_t, link);
+            if (w->proc == NULL && erg_ref_equal(w->ref, ref)) {
+                found = w;
+                break;
+            }
+        }
+        if (found != NULL) {
+            erg__queue_remove(&found->link);
+            if (--ev->nsubs == 0 && ev->notify)
+                note_producer(node, ev, false);
+        }
+    }
+    pthread_mutex_unlock(&node->events_lock);
+    erg__free(found);
 }
 
 typedef struct owned_s {

@@ -9,6 +9,7 @@
 #include "core/typed.h"
 #include "erg/control.h"
 #include "erg/typed.h"
+#include "net/events.h"
 #include "net/net.h"
 #include "net/remote.h"
 #include "util/alloc.h"
@@ -174,6 +175,24 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
                        e->msg != NULL ? erg_msg_data(e->msg) : NULL,
                        e->msg != NULL ? erg_msg_size(e->msg) : 0,
                        e->msg != NULL);
+        break;
+    }
+    case ERG__FRAME_PUBLISH: {
+        erg_net_publish_v1_t pub = {
+            {e->target.name, strlen(e->target.name)},
+            erg__wire_pid(net, e->from, n1),
+            e->ref.deadline_ms};
+        l = pick_link(p, e->from);
+        pthread_mutex_lock(&l->mu);
+        b = &l->out;
+        before = b->len;
+        rv = b->len > net->opts.link_buffer
+                 ? ERG_EBUSY
+                 : erg__frame_put_data(
+                       b, ERG__FRAME_PUBLISH, &erg_net_publish_v1_desc, &pub,
+                       to_desc, conv != NULL ? conv : value,
+                       e->msg != NULL ? erg_msg_data(e->msg) : NULL,
+                       e->msg != NULL ? erg_msg_size(e->msg) : 0, true);
         break;
     }
     case ERG__FRAME_WATCH: {
@@ -458,10 +477,10 @@ static void answer(erg__link_t *l, const erg_wire_pid_t *to,
         erg__link_kick(l);
 }
 
-/* Makes the message a data frame carries. */
-static erg_err_t take_msg(erg__link_t *l, const erg__data_t *d,
-                          erg_msg_t **out, erg__vtype_t **vtp, char *why,
-                          size_t whylen) {
+/* Makes the message a data or publish frame carries. */
+erg_err_t erg__remote_take_msg(erg__link_t *l, const erg__data_t *d,
+                               erg_msg_t **out, erg__vtype_t **vtp, char *why,
+                               size_t whylen) {
     erg__net_t *net = l->net;
     *vtp = NULL;
     if (!d->has_msg) {
@@ -547,7 +566,7 @@ static bool on_data(erg__link_t *l, const erg__frame_t *f) {
         rv = ERG_ENOPROC;
         snprintf(why, sizeof(why), "the target is not on this node");
     } else {
-        rv = take_msg(l, &d, &msg, &vt, why, sizeof(why));
+        rv = erg__remote_take_msg(l, &d, &msg, &vt, why, sizeof(why));
     }
     if (rv == ERG_OK) {
         if (vt != NULL)
@@ -597,7 +616,7 @@ static bool on_reply(erg__link_t *l, const erg__frame_t *f) {
     if (code == ERG_OK && d.has_msg) {
         char why[600];
         erg__vtype_t *vt;
-        code = take_msg(l, &d, &msg, &vt, why, sizeof(why));
+        code = erg__remote_take_msg(l, &d, &msg, &vt, why, sizeof(why));
         if (code != ERG_OK)
             erg__node_logf(net->node, ERG_LOG_WARNING, "a reply was refused: %s",
                            why);
@@ -643,6 +662,8 @@ bool erg__remote_frame(erg__link_t *l, const erg__frame_t *f) {
         return erg__watch_frame(l, f);
     case ERG__FRAME_DOWN:
         return erg__down_frame(l, f);
+    case ERG__FRAME_PUBLISH:
+        return erg__publish_frame(l, f);
     default:
         return false;
     }

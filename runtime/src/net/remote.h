@@ -49,6 +49,12 @@ void erg__net_unwatch(erg_node_t *node, erg_ref_t ref);
 void erg__net_down(erg_node_t *node, erg_pid_t owner, erg_ref_t ref,
                    erg_pid_t from, bool link, erg_reason_t reason);
 
+/* erg__net_publish sends msg (retained here), published on the local event
+ * name by producer at time_ns, to the node with hash that subscribed to it
+ * (over an existing connection only). */
+void erg__net_publish(erg_node_t *node, uint32_t peer, const char *name,
+                      erg_pid_t producer, erg_msg_t *msg, int64_t time_ns);
+
 /* erg__net_stop stops the network of node after its processes. */
 void erg__net_stop(erg_node_t *node);
 

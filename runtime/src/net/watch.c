@@ -9,6 +9,8 @@
 #include "core/actor.h"
 #include "core/node.h"
 #include "erg/control.h"
+#include "core/event.h"
+#include "net/events.h"
 #include "net/net.h"
 #include "net/remote.h"
 #include "util/alloc.h"
@@ -25,12 +27,22 @@ typedef struct rwatch_s {
     char name[];
 } rwatch_t;
 
-/* A watch a remote process holds on a local one. */
+/* A watch a remote process holds on a local one (or, with an event name, a
+ * remote node's subscription to a local event). */
 typedef struct held_s {
     erg_ref_t ref;
     erg_pid_t holder;
     uint32_t peer;
+    char event[]; /* "" for process watches */
 } held_t;
+
+static void held_drop(erg_node_t *node, held_t *h) {
+    if (h->event[0] != '\0')
+        erg__event_unsubscribe_remote(node, h->event, h->ref);
+    else
+        erg__unwatch_for_remote(node, h->holder, h->ref);
+    erg__free(h);
+}
 
 /* Refs of different nodes may share ids: the key mixes in the node. */
 static uint64_t held_key(erg_ref_t r) {
@@ -57,6 +69,13 @@ static void fire(erg__net_t *net, rwatch_t *w, erg_pid_t from,
                        w->alias, w->name[0] != '\0' ? w->name : NULL, from,
                        reason);
     erg__free(w);
+}
+
+void erg__rwatch_fire(erg__net_t *net, erg_ref_t ref, erg_pid_t from,
+                      erg_reason_t reason) {
+    rwatch_t *w = take_rwatch(net, ref.id);
+    if (w != NULL)
+        fire(net, w, from, reason);
 }
 
 erg_err_t erg__net_watch(erg_node_t *node, erg_pid_t owner, bool link,
@@ -99,7 +118,23 @@ erg_err_t erg__net_watch(erg_node_t *node, erg_pid_t owner, bool link,
         erg__peer_release(p);
         return rv;
     }
-    if (t.kind != ERG_TARGET_NODE) {
+    if (t.kind == ERG_TARGET_EVENT) {
+        /* One subscription per node, whatever the local subscribers. */
+        erg_ref_t node_ref;
+        bool first;
+        rv = erg__revent_add(net, hash, t.name, owner, ref, &node_ref,
+                             &first);
+        if (rv == ERG_OK && first) {
+            erg__pend_t e = {0};
+            e.kind = ERG__FRAME_WATCH;
+            e.from = node->pid;
+            e.target = t;
+            e.ref = node_ref;
+            rv = erg__remote_route(node, hash, hint, &e, true);
+            if (rv != ERG_OK)
+                erg__revent_remove(net, hash, t.name, ref, &node_ref);
+        }
+    } else if (t.kind != ERG_TARGET_NODE) {
         erg__pend_t e = {0};
         e.kind = ERG__FRAME_WATCH;
         e.from = owner;
@@ -129,7 +164,18 @@ void erg__net_unwatch(erg_node_t *node, erg_ref_t ref) {
     rwatch_t *w = take_rwatch(net, ref.id);
     if (w == NULL)
         return; /* fired already */
-    if (w->tkind != ERG_TARGET_NODE) {
+    erg_ref_t node_ref;
+    if (w->tkind == ERG_TARGET_EVENT) {
+        if (erg__revent_remove(net, w->peer, w->name, ref, &node_ref)) {
+            erg__pend_t e = {0};
+            e.kind = ERG__FRAME_WATCH;
+            e.from = node->pid;
+            e.target = erg_to_event(w->name);
+            e.ref = node_ref;
+            e.flags = ERG__WATCH_F_REMOVE;
+            erg__remote_route(node, w->peer, NULL, &e, false);
+        }
+    } else if (w->tkind != ERG_TARGET_NODE) {
         erg__pend_t e = {0};
         e.kind = ERG__FRAME_WATCH;
         e.from = w->owner;
@@ -197,8 +243,7 @@ bool erg__watch_frame(erg__link_t *l, const erg__frame_t *f) {
             h = NULL;
         pthread_mutex_unlock(&net->mu);
         if (h != NULL)
-            erg__unwatch_for_remote(node, h->holder, ref);
-        erg__free(h);
+            held_drop(node, h);
         goto out;
     }
     erg_target_t t;
@@ -221,17 +266,22 @@ bool erg__watch_frame(erg__link_t *l, const erg__frame_t *f) {
         break;
     }
     default:
-        /* Events across nodes subscribe through their own path. */
         t = erg_to_event(w->target.u.event_name.ptr);
-        rv = ERG_ENOTSUP;
+        rv = ERG_OK;
         break;
     }
-    held_t *h = rv == ERG_OK ? erg__calloc(1, sizeof(*h)) : NULL;
+    bool event = t.kind == ERG_TARGET_EVENT;
+    size_t evlen = event ? strlen(t.name) + 1 : 1;
+    held_t *h = rv == ERG_OK ? erg__calloc(1, sizeof(*h) + evlen) : NULL;
     if (rv == ERG_OK && h == NULL)
         rv = ERG_ENOMEM;
     erg_pid_t holder = {0, 0, 0};
-    if (rv == ERG_OK)
+    if (rv == ERG_OK && event) {
+        memcpy(h->event, t.name, evlen);
+        rv = erg__event_subscribe_remote(node, t.name, owner, ref, w->link);
+    } else if (rv == ERG_OK) {
         rv = erg__watch_for_remote(node, owner, w->link, t, ref, &holder);
+    }
     if (rv == ERG_OK) {
         h->ref = ref;
         h->holder = holder;
@@ -240,8 +290,7 @@ bool erg__watch_frame(erg__link_t *l, const erg__frame_t *f) {
         erg_err_t prv = erg__hmap_put_u64(&net->held, held_key(ref), h);
         pthread_mutex_unlock(&net->mu);
         if (prv != ERG_OK) { /* a colliding key: undo and refuse */
-            erg__unwatch_for_remote(node, holder, ref);
-            erg__free(h);
+            held_drop(node, h);
             rv = prv == ERG_EEXIST ? ERG_EBUSY : prv;
         }
     } else {
@@ -263,7 +312,11 @@ bool erg__down_frame(erg__link_t *l, const erg__frame_t *f) {
     erg_pid_t owner = pid_of(net, &d->owner);
     erg_ref_t ref = ref_of(&d->ref);
     erg_pid_t from = pid_of(net, &d->from);
-    if (owner.node == net->node->hash && ref.node == net->node->hash) {
+    if (ref.node == net->node->hash &&
+        erg__revent_down(net, l->peer->hash, ref, from, d->reason)) {
+        /* a node-level event watch: its subscribers fired */
+    } else if (owner.node == net->node->hash &&
+               ref.node == net->node->hash) {
         pthread_mutex_lock(&net->mu);
         rwatch_t *w = erg__hmap_get_u64(&net->rwatches, ref.id);
         /* Only the node that holds the watch may fire it. */
@@ -327,11 +380,9 @@ void erg__remote_peer_gone(erg__peer_t *p, erg_err_t reason) {
                                                     : (erg_pid_t){0, 0, 0};
         fire(net, w, from, (erg_reason_t)ERG_ENOCONN);
     }
-    for (size_t i = 0; hs != NULL && i < nh; i++) {
-        held_t *h = hs[i];
-        erg__unwatch_for_remote(net->node, h->holder, h->ref);
-        erg__free(h);
-    }
+    for (size_t i = 0; hs != NULL && i < nh; i++)
+        held_drop(net->node, hs[i]);
+    erg__revents_peer_gone(net, p->hash);
     erg__free(ws);
     erg__free(hs);
 }
