@@ -120,8 +120,41 @@ static void notify(erg_proc_t *self, sup_t *s, const kid_t *k, erg_pid_t pid,
         s->on_child(self, k->name, pid, started, reason, s->on_child_arg);
 }
 
-/* spawn starts one process of k, linked both ways to the supervisor; with
- * wait, it returns after the child's init (erg__spawn_wait). */
+/* wait_gone waits (a bounded while: a child stuck in a handler is left to
+ * its parent link) until pid no longer exists, handing the worker over so
+ * the child can run its exit even on a one-worker node. */
+static void wait_gone(erg_node_t *node, erg_pid_t pid) {
+    erg_proc_info_t info;
+    struct timespec ts = {0, 500000};
+    erg__sched_block_begin();
+    for (int i = 0; i < 10000 && !erg_pid_is_nil(pid) &&
+                    erg_node_process_info(node, pid, &info) == ERG_OK;
+         i++)
+        nanosleep(&ts, NULL);
+    erg__sched_block_end();
+}
+
+/* orphan_holder: the process holding name if its parent is gone, so it is
+ * about to end through its parent link (a child of a supervisor that was
+ * ended from outside); nil otherwise. */
+static erg_pid_t orphan_holder(erg_node_t *node, const char *name) {
+    erg_pid_t holder, none = {0};
+    erg_proc_info_t info;
+    if (erg_node_resolve_name(node, name, &holder) != ERG_OK ||
+        erg_node_process_info(node, holder, &info) != ERG_OK ||
+        erg_pid_equal(info.parent, erg_node_pid(node)) ||
+        erg_node_process_info(node, info.parent, &info) != ERG_ENOPROC)
+        return none;
+    return holder;
+}
+
+/*
+ * spawn starts one process of k, linked both ways to the supervisor; with
+ * wait, it returns after the child's init (erg__spawn_wait). A supervisor
+ * restarted at once after it was ended from outside (a nested one) may find
+ * its child's name still held by the old child, which its parent link is
+ * ending: that one is waited for, then the spawn is tried once more.
+ */
 static erg_err_t spawn(erg_proc_t *self, sup_t *s, kid_t *k, void *args,
                        bool wait, erg_pid_t *pid) {
     erg_spawn_opts_t o = k->opts;
@@ -133,6 +166,13 @@ static erg_err_t spawn(erg_proc_t *self, sup_t *s, kid_t *k, void *args,
     o.link_child = true;
     erg_err_t rv = wait ? erg__spawn_wait(self, k->beh, &o, args, pid)
                         : erg_spawn(self, k->beh, &o, args, pid);
+    if (rv == ERG_ETAKEN && wait) {
+        erg_pid_t old = orphan_holder(erg_proc_node(self), o.register_name);
+        if (!erg_pid_is_nil(old)) {
+            wait_gone(erg_proc_node(self), old);
+            rv = erg__spawn_wait(self, k->beh, &o, args, pid);
+        }
+    }
     if (rv == ERG_OK)
         notify(self, s, k, *pid, true, ERG_REASON_NONE);
     return rv;
@@ -401,20 +441,6 @@ static erg_reason_t on_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
         return ERG_ENOMEM;
     s->pend[s->npend++] = (pend_t){pid, reason};
     return ERG_REASON_NONE;
-}
-
-/* wait_gone waits (a bounded while: a child stuck in a handler is left to
- * its parent link) until pid no longer exists, handing the worker over so
- * the child can run its exit even on a one-worker node. */
-static void wait_gone(erg_node_t *node, erg_pid_t pid) {
-    erg_proc_info_t info;
-    struct timespec ts = {0, 500000};
-    erg__sched_block_begin();
-    for (int i = 0; i < 10000 && !erg_pid_is_nil(pid) &&
-                    erg_node_process_info(node, pid, &info) == ERG_OK;
-         i++)
-        nanosleep(&ts, NULL);
-    erg__sched_block_end();
 }
 
 /*
