@@ -51,7 +51,7 @@ static const erg_behavior_t cook = {.name = "cook",
                                     .init = cook_init,
                                     ERG_TYPED_BEHAVIOR(&cook_typed)};
 
-/* --- ledger: counts booked orders ------------------------------------------ */
+/* --- ledger: counts booked orders ---------------------------------------- */
 
 typedef struct ledger_s {
     uint64_t orders;
@@ -105,13 +105,12 @@ static erg_err_t on_audit(void *state, const demo_kitchen_count_v1_t *msg,
 
 static const demo_kitchen_auditor_actor_t auditor_handlers = {.count =
                                                                   on_audit};
-static const erg_typed_actor_t auditor_typed = {
-    &demo_kitchen_auditor_dispatch, &auditor_handlers, NULL};
-static const erg_behavior_t auditor = {.name = "auditor",
-                                       .init = no_init,
-                                       ERG_TYPED_BEHAVIOR(&auditor_typed)};
+static const erg_typed_actor_t auditor_typed = {&demo_kitchen_auditor_dispatch,
+                                                &auditor_handlers, NULL};
+static const erg_behavior_t auditor = {
+    .name = "auditor", .init = no_init, ERG_TYPED_BEHAVIOR(&auditor_typed)};
 
-/* --- the tree ---------------------------------------------------------------*/
+/* --- the tree ------------------------------------------------------------ */
 
 static void on_child(erg_proc_t *sup, const char *name, erg_pid_t pid,
                      bool started, erg_reason_t reason, void *arg) {
@@ -151,7 +150,7 @@ static const erg_sup_spec_t root = {
     .on_child_arg = "root",
 };
 
-/* --- main -------------------------------------------------------------------*/
+/* --- main ---------------------------------------------------------------- */
 
 /* order asks the pool for a dish; a cook answers. */
 static void order(erg_node_t *node, const char *dish) {
@@ -161,8 +160,8 @@ static void order(erg_node_t *node, const char *dish) {
     demo_kitchen_ticket_v1_t *t;
     erg_err_t rv = demo_kitchen_cook_call_order_v1(&to.sender, &o, &t);
     if (rv == ERG_OK)
-        printf("main: %.*s cooked by cook %u\n", (int)t->dish.len,
-               t->dish.ptr, t->cook);
+        printf("main: %.*s cooked by cook %u\n", (int)t->dish.len, t->dish.ptr,
+               t->cook);
     else
         printf("main: %s: %s\n", dish, erg_strerror(rv));
     demo_kitchen_ticket_v1_free(t);
@@ -215,8 +214,8 @@ int main(void) {
     erg_node_resolve_name(node, "auditor", &auditor_pid);
     printf("main: killing the ledger\n");
     erg_node_kill_process(node, pid);
-    bool ok = replaced(node, "ledger", pid) &&
-              replaced(node, "auditor", auditor_pid);
+    bool ok =
+        replaced(node, "ledger", pid) && replaced(node, "auditor", auditor_pid);
     audit(node); /* a fresh ledger: 0 */
 
     /* The pool replaces a dead cook; orders keep being served. */

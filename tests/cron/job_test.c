@@ -359,8 +359,8 @@ static void test_cron_job_follows_dst_in_its_zone(void **state) {
     int64_t got[4], want[4];
     erg_cron_spec_t *spec;
     erg_tz_t *tz;
-    ERG_PASS(erg_cron_job_preview(e.cron, "back", at(2026, 10, 30, 0, 0), 4,
-                                  got));
+    ERG_PASS(
+        erg_cron_job_preview(e.cron, "back", at(2026, 10, 30, 0, 0), 4, got));
     ERG_PASS(erg_cron_spec_parse("30 1 * * *", &spec, NULL, 0));
     ERG_PASS(erg_tz_load("America/New_York", &tz));
     ERG_PASS(erg_cron_preview(spec, tz, at(2026, 10, 30, 0, 0), 4, want));

@@ -138,8 +138,8 @@ static void send_prio(erg_node_t *node, erg_pid_t pid, const void *type,
 static erg_err_t call_id(erg_node_t *node, erg_pid_t pid, int prio, int *id) {
     erg_msg_t *m, *reply;
     ERG_PASS(erg_msg_new(count_type, 0, &m));
-    erg_err_t rv = erg_node_call_priority(node, erg_to_pid(pid), m, 2000,
-                                          prio, &reply);
+    erg_err_t rv =
+        erg_node_call_priority(node, erg_to_pid(pid), m, 2000, prio, &reply);
     if (rv != ERG_OK) {
         erg_msg_release(m);
         return rv;
@@ -370,6 +370,32 @@ static void test_pool_start_fails_when_a_worker_fails(void **state) {
     ERG_PASS(erg_node_stop(node));
 }
 
+/* A process that sends an exit signal to the pid it is given and ends. */
+static erg_reason_t k_init(erg_proc_t *self, void *args) {
+    (void)erg_send_exit(self, *(erg_pid_t *)args, ERG_REASON_USER + 7);
+    return ERG_REASON_NORMAL;
+}
+
+static const erg_behavior_t killer = {.name = "killer", .init = k_init};
+
+/* As Ergo's pool, an exit from anything but a worker ends the pool (and
+ * its workers with it). */
+static void test_pool_ends_on_an_exit_from_a_non_worker(void **state) {
+    (void)state;
+    erg_node_t *node = node_up();
+    shared_t sh = {0};
+    erg_pool_spec_t spec = pool_spec(&sh, 2);
+    erg_pid_t pool, k;
+    erg_proc_info_t info;
+    ERG_PASS(erg_pool_start(node, &spec, NULL, &pool));
+    ERG_PASS(erg_node_process_info(node, pool, &info));
+    assert_true(info.trap_exit);
+    ERG_FAIL(erg_node_spawn(node, &killer, NULL, &pool, &k), ERG_ETERMINATED);
+    WAIT_UNTIL(erg_node_process_info(node, pool, &info) == ERG_ENOPROC &&
+               erg_node_process_count(node) == 0);
+    ERG_PASS(erg_node_stop(node));
+}
+
 /* A pool is an ordinary process: a supervisor restarts it. */
 static void test_pool_under_a_supervisor(void **state) {
     (void)state;
@@ -403,6 +429,7 @@ int main(void) {
         ERG_TEST_WITH_ALLOC(test_pool_skips_full_workers),
         ERG_TEST_WITH_ALLOC(test_pool_grows_and_shrinks),
         ERG_TEST_WITH_ALLOC(test_pool_start_fails_when_a_worker_fails),
+        ERG_TEST_WITH_ALLOC(test_pool_ends_on_an_exit_from_a_non_worker),
         ERG_TEST_WITH_ALLOC(test_pool_under_a_supervisor),
     };
     return cmocka_run_group_tests_name("pool.pool", tests, NULL, NULL);

@@ -655,10 +655,9 @@ static void test_sup_child_init_failure_fails_the_start(void **st) {
      * nested supervisor's failed start fails its parent's. */
     b.fail = ERG_REASON_USER;
     ERG_FAIL(erg_sup_start(node, &spec, NULL, &sup), ERG_ETERMINATED);
-    erg_sup_child_spec_t outer_kids[] = {child("x", &c, 0),
-                                         {.name = "inner",
-                                          .beh = &erg_sup_behavior,
-                                          .args = &spec}};
+    erg_sup_child_spec_t outer_kids[] = {
+        child("x", &c, 0),
+        {.name = "inner", .beh = &erg_sup_behavior, .args = &spec}};
     erg_sup_spec_t outer = {
         .type = ERG_SUP_ONE_FOR_ONE, .children = outer_kids, .nchildren = 2};
     ERG_FAIL(erg_sup_start(node, &outer, NULL, &sup), ERG_ETERMINATED);

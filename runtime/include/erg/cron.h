@@ -174,8 +174,7 @@ typedef struct erg_cron_job_info_s {
  * Errors: ERG_ENOMEM, erg_node_spawn's. Any thread but the cron's own
  * actions.
  */
-ERG_EXTERN erg_err_t erg_cron_new(erg_node_t *node,
-                                  const erg_cron_opts_t *opts,
+ERG_EXTERN erg_err_t erg_cron_new(erg_node_t *node, const erg_cron_opts_t *opts,
                                   erg_cron_t **out);
 
 /* erg_cron_free stops the cron's jobs and frees it; a running action
@@ -209,8 +208,8 @@ ERG_EXTERN erg_err_t erg_cron_job_info(erg_cron_t *cron, const char *name,
 
 /* erg_cron_jobs lists every job in the order added; *out is freed with
  * erg_cron_jobs_free. ERG_ENOMEM. Thread-safe. */
-ERG_EXTERN erg_err_t erg_cron_jobs(erg_cron_t *cron,
-                                   erg_cron_job_info_t **out, size_t *n);
+ERG_EXTERN erg_err_t erg_cron_jobs(erg_cron_t *cron, erg_cron_job_info_t **out,
+                                   size_t *n);
 ERG_EXTERN void erg_cron_jobs_free(erg_cron_job_info_t *list);
 
 /*
@@ -220,8 +219,7 @@ ERG_EXTERN void erg_cron_jobs_free(erg_cron_job_info_t *list);
  * job, or it never fires), ERG_EINVAL. Thread-safe.
  */
 ERG_EXTERN erg_err_t erg_cron_job_preview(erg_cron_t *cron, const char *name,
-                                          int64_t from, size_t n,
-                                          int64_t *out);
+                                          int64_t from, size_t n, int64_t *out);
 
 /*
  * erg_cron_check makes the cron read its clock now and run the jobs that

@@ -39,9 +39,8 @@ typedef struct erg_pool_spec_s {
                                    erg_msg_t *msg);
     /* The pool's own calls (NULL: answered ERG_ENOTSUP), as handle_call in
      * erg_behavior_t. */
-    erg_reason_t (*handle_call)(erg_proc_t *self, erg_pid_t from,
-                                erg_ref_t ref, erg_msg_t *request,
-                                erg_msg_t **reply);
+    erg_reason_t (*handle_call)(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
+                                erg_msg_t *request, erg_msg_t **reply);
     void *arg;
 } erg_pool_spec_t;
 

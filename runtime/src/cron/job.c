@@ -51,8 +51,8 @@ static erg_err_t ask(erg_cron_t *c, erg__cron_op_t op, uint32_t wait_ms) {
     erg_err_t rv;
     if (wait_ms == 0) {
         rv = erg_msg_new(erg__cron_tick_type, 0, &m);
-        if (rv == ERG_OK && (rv = erg_node_send(c->node, erg_to_pid(c->pid),
-                                                m, 0)) != ERG_OK)
+        if (rv == ERG_OK &&
+            (rv = erg_node_send(c->node, erg_to_pid(c->pid), m, 0)) != ERG_OK)
             erg_msg_release(m);
         return rv;
     }
@@ -144,15 +144,14 @@ static erg_err_t check_job(const erg_cron_job_t *job) {
                    ? ERG_OK
                    : ERG_EINVAL;
     if (job->action == ERG_CRON_SPAWN)
-        return job->beh != NULL && job->beh->init != NULL ? ERG_OK
-                                                          : ERG_EINVAL;
+        return job->beh != NULL && job->beh->init != NULL ? ERG_OK : ERG_EINVAL;
     return ERG_EINVAL;
 }
 
 /* job_new builds a job from its description: the spec parsed, the zone
  * loaded, the strings copied, the message retained. */
-static erg_err_t job_new(const erg_cron_job_t *job, char *errbuf,
-                         size_t errlen, erg__cron_job_t **out) {
+static erg_err_t job_new(const erg_cron_job_t *job, char *errbuf, size_t errlen,
+                         erg__cron_job_t **out) {
     erg_err_t rv = check_job(job);
     if (rv != ERG_OK)
         return rv;
@@ -336,8 +335,8 @@ void erg_cron_jobs_free(erg_cron_job_info_t *list) {
     erg__free(list);
 }
 
-erg_err_t erg_cron_job_preview(erg_cron_t *cron, const char *name,
-                               int64_t from, size_t n, int64_t *out) {
+erg_err_t erg_cron_job_preview(erg_cron_t *cron, const char *name, int64_t from,
+                               size_t n, int64_t *out) {
     if (cron == NULL || name == NULL || (out == NULL && n > 0))
         return ERG_EINVAL;
     pthread_mutex_lock(&cron->lock);

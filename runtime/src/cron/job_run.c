@@ -32,10 +32,9 @@ static int64_t floor_div(int64_t a, int64_t b) {
 
 /* A message whose payload is head bytes followed by the strings, which the
  * payload's pointers then point at (so they live as long as the message). */
-static erg_err_t msg_with_strings(const void *type, size_t head,
-                                  const char *a, const char *b,
-                                  erg_msg_t **out, const char **pa,
-                                  const char **pb) {
+static erg_err_t msg_with_strings(const void *type, size_t head, const char *a,
+                                  const char *b, erg_msg_t **out,
+                                  const char **pa, const char **pb) {
     size_t la = strlen(a) + 1, lb = b != NULL ? strlen(b) + 1 : 0;
     erg_err_t rv = erg_msg_new(type, head + la + lb, out);
     if (rv != ERG_OK)
@@ -51,8 +50,8 @@ static erg_err_t msg_with_strings(const void *type, size_t head,
 }
 
 static erg_err_t do_send(erg_proc_t *self, erg__cron_job_t *j, int64_t time) {
-    erg_target_t t = j->tkind == ERG_TARGET_PID ? erg_to_pid(j->pid)
-                                                : erg_to_name(j->tname);
+    erg_target_t t =
+        j->tkind == ERG_TARGET_PID ? erg_to_pid(j->pid) : erg_to_name(j->tname);
     erg_msg_t *m = j->msg;
     erg_err_t rv;
     if (m != NULL) {
@@ -78,8 +77,7 @@ static erg_err_t do_send(erg_proc_t *self, erg__cron_job_t *j, int64_t time) {
  * Ergo's node.Spawn does, so an init failure counts as the job's. */
 static erg_err_t do_spawn(erg_proc_t *self, erg__cron_job_t *j) {
     erg_pid_t pid;
-    return erg_node_spawn(erg_proc_node(self), j->beh, &j->opts, j->args,
-                          &pid);
+    return erg_node_spawn(erg_proc_node(self), j->beh, &j->opts, j->args, &pid);
 }
 
 /* fallback tells the job's fallback process that its action failed. */
@@ -90,8 +88,8 @@ static void fallback(erg_proc_t *self, erg__cron_job_t *j, int64_t time,
     erg_msg_t *m;
     erg_cron_fallback_t *f;
     const char *job = NULL, *tag = NULL;
-    erg_err_t rv = msg_with_strings(ERG_TYPE_CRON_FALLBACK, sizeof(*f),
-                                    j->name, j->fallback_tag, &m, &job, &tag);
+    erg_err_t rv = msg_with_strings(ERG_TYPE_CRON_FALLBACK, sizeof(*f), j->name,
+                                    j->fallback_tag, &m, &job, &tag);
     if (rv == ERG_OK) {
         f = erg_msg_data(m);
         f->job = job;
@@ -110,8 +108,8 @@ static void fallback(erg_proc_t *self, erg__cron_job_t *j, int64_t time,
 
 static void fire(erg_proc_t *self, erg_cron_t *c, erg__cron_job_t *j,
                  int64_t time) {
-    erg_err_t rv = j->action == ERG_CRON_SEND ? do_send(self, j, time)
-                                              : do_spawn(self, j);
+    erg_err_t rv =
+        j->action == ERG_CRON_SEND ? do_send(self, j, time) : do_spawn(self, j);
     pthread_mutex_lock(&c->lock);
     j->last_run = time;
     j->last_err = rv;
@@ -133,8 +131,8 @@ static void fire(erg_proc_t *self, erg_cron_t *c, erg__cron_job_t *j,
  * time strictly after now. Recomputing from now each time also follows a
  * clock set backwards. Returns the earliest next fire time, or INT64_MAX.
  */
-static int64_t collect(erg_proc_t *self, erg_cron_t *c, int64_t now,
-                       due_t *due, size_t *ndue) {
+static int64_t collect(erg_proc_t *self, erg_cron_t *c, int64_t now, due_t *due,
+                       size_t *ndue) {
     int64_t earliest = INT64_MAX;
     for (size_t i = 0; i < c->njobs; i++) {
         erg__cron_job_t *j = c->jobs[i];
@@ -148,8 +146,8 @@ static int64_t collect(erg_proc_t *self, erg_cron_t *c, int64_t now,
                 due[(*ndue)++] = (due_t){j, j->next};
             } else {
                 erg_log(self, ERG_LOG_WARNING,
-                        "cron: job %s missed its time %lld (now %lld)",
-                        j->name, (long long)j->next, (long long)now);
+                        "cron: job %s missed its time %lld (now %lld)", j->name,
+                        (long long)j->next, (long long)now);
             }
         }
         if (erg_cron_next(j->spec, j->tz, now, &j->next) != ERG_OK)

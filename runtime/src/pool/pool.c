@@ -135,8 +135,8 @@ static erg_err_t remove_workers(erg_proc_t *self, pool_t *p, unsigned n) {
  * worker takes it the message is counted as unhandled and logged; a call
  * is answered with the error (Ergo leaves the caller to time out).
  */
-static void forward(erg_proc_t *self, pool_t *p, erg_pid_t from,
-                    erg_msg_t *msg, bool call, erg_ref_t ref) {
+static void forward(erg_proc_t *self, pool_t *p, erg_pid_t from, erg_msg_t *msg,
+                    bool call, erg_ref_t ref) {
     erg_node_t *node = erg_proc_node(self);
     erg_err_t rv = ERG_ENOPROC;
     erg_msg_retain(msg); /* handlers borrow; the send takes a reference */
@@ -160,9 +160,9 @@ static void forward(erg_proc_t *self, pool_t *p, erg_pid_t from,
     erg_msg_release(msg);
     p->unhandled++;
     char buf[48];
-    erg_log(self, ERG_LOG_ERROR,
-            "pool: no worker took a %s from %s: %s", call ? "call" : "message",
-            erg_pid_format(from, buf, sizeof(buf)), erg_strerror(rv));
+    erg_log(self, ERG_LOG_ERROR, "pool: no worker took a %s from %s: %s",
+            call ? "call" : "message", erg_pid_format(from, buf, sizeof(buf)),
+            erg_strerror(rv));
     if (call)
         (void)erg_reply_error(self, from, ref, rv);
 }
@@ -283,8 +283,7 @@ static erg_reason_t pool_call(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
     return ERG_REASON_NONE;
 }
 
-static void pool_inspect(erg_proc_t *self, erg_pid_t from,
-                         erg_inspect_t *out) {
+static void pool_inspect(erg_proc_t *self, erg_pid_t from, erg_inspect_t *out) {
     (void)from;
     pool_t *p = erg_proc_state(self);
     char buf[32];
@@ -375,8 +374,8 @@ erg_err_t erg_pool_add_workers(erg_node_t *node, erg_pid_t pool, unsigned n,
     return resize(node, pool, OP_ADD, n, size);
 }
 
-erg_err_t erg_pool_remove_workers(erg_node_t *node, erg_pid_t pool,
-                                  unsigned n, unsigned *size) {
+erg_err_t erg_pool_remove_workers(erg_node_t *node, erg_pid_t pool, unsigned n,
+                                  unsigned *size) {
     return resize(node, pool, OP_REMOVE, n, size);
 }
 
