@@ -87,11 +87,18 @@ static const erg_behavior_t worker = {
 };
 
 /* The pool's own handlers: high-priority mail. */
+static const char grow_type[] = "grow";
+static const char shrink_type[] = "shrink";
+
 static erg_reason_t own_message(erg_proc_t *self, erg_pid_t from,
                                 erg_msg_t *msg) {
     (void)from;
-    (void)msg;
     shared_t *sh = erg_pool_arg(self);
+    unsigned size;
+    if (erg_msg_type(msg) == grow_type)
+        return erg_pool_self_add_workers(self, 2, &size);
+    if (erg_msg_type(msg) == shrink_type)
+        return erg_pool_self_remove_workers(self, 1, &size);
     atomic_fetch_add(&sh->own_msgs, 1);
     return ERG_REASON_NONE;
 }
@@ -346,10 +353,17 @@ static void test_pool_grows_and_shrinks(void **state) {
     char buf[32];
     assert_string_equal(inspect(node, pool, "worker_restarts", buf, 32), "0");
     assert_string_equal(inspect(node, pool, "pool_size", buf, 32), "2");
+    /* From the pool's own callbacks, as Ergo's AddWorkers is called. */
+    send_prio(node, pool, grow_type, ERG_PRIORITY_HIGH);
+    send_prio(node, pool, shrink_type, ERG_PRIORITY_HIGH);
+    WAIT_UNTIL(atomic_load(&sh.next_id) == 7);
+    ERG_PASS(erg_pool_workers(node, pool, &list, &n));
+    assert_int_equal(n, 3);
+    erg_pool_workers_free(list);
     /* A worker failing to start ends add_workers with its error. */
     atomic_store(&sh.fail_init, ERG_EINCORRECT);
     ERG_FAIL(erg_pool_add_workers(node, pool, 1, &size), ERG_EINCORRECT);
-    assert_int_equal(size, 2);
+    assert_int_equal(size, 3);
     ERG_PASS(erg_node_stop(node));
 }
 

@@ -80,6 +80,17 @@ ERG_EXTERN erg_err_t erg_pool_remove_workers(erg_node_t *node, erg_pid_t pool,
                                              unsigned n, unsigned *size);
 
 /*
+ * erg_pool_self_add_workers and erg_pool_self_remove_workers are the same
+ * from inside the pool's own handle_message / handle_call (self is the
+ * pool), where Ergo's AddWorkers and RemoveWorkers are called.
+ * ERG_EINVAL if self is not a pool. Call from the pool's callbacks only.
+ */
+ERG_EXTERN erg_err_t erg_pool_self_add_workers(erg_proc_t *self, unsigned n,
+                                               unsigned *size);
+ERG_EXTERN erg_err_t erg_pool_self_remove_workers(erg_proc_t *self, unsigned n,
+                                                  unsigned *size);
+
+/*
  * erg_pool_workers lists the workers in the order they will be picked,
  * next first; *out is freed with erg_pool_workers_free. Call errors,
  * ERG_ENOMEM. Any thread.

@@ -330,6 +330,28 @@ void *erg_pool_arg(erg_proc_t *self) {
     return ((pool_t *)erg_proc_state(self))->spec.arg;
 }
 
+static erg_err_t self_resize(erg_proc_t *self, op_t op, unsigned n,
+                             unsigned *size) {
+    if (self == NULL || self->beh != &erg_pool_behavior)
+        return ERG_EINVAL;
+    pool_t *p = erg_proc_state(self);
+    erg_err_t rv =
+        op == OP_ADD ? add_workers(self, p, n) : remove_workers(self, p, n);
+    if (size != NULL)
+        *size = (unsigned)p->n;
+    return rv;
+}
+
+erg_err_t erg_pool_self_add_workers(erg_proc_t *self, unsigned n,
+                                    unsigned *size) {
+    return self_resize(self, OP_ADD, n, size);
+}
+
+erg_err_t erg_pool_self_remove_workers(erg_proc_t *self, unsigned n,
+                                       unsigned *size) {
+    return self_resize(self, OP_REMOVE, n, size);
+}
+
 /* request asks the pool for q with a high-priority call (the pool's own
  * mail) and returns its reply, which the caller releases. */
 static erg_err_t request(erg_node_t *node, erg_pid_t pool, req_t q,
