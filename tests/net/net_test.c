@@ -380,6 +380,96 @@ static void test_crossing_dials(void **state) {
     }
 }
 
+static void test_important(void **state) {
+    (void)state;
+    memset(&seen_b, 0, sizeof(seen_b));
+    erg_node_t *a = start_node("a@127.0.0.1", "secret", full_regs, 1);
+    erg_node_t *b = start_node("b@127.0.0.1", "secret", full_regs, 1);
+    route(a, b);
+    erg_pid_t rec;
+    ERG_PASS(erg_node_spawn(b, &recorder, NULL, &seen_b, &rec));
+    /* ERG_OK means: in the mailbox at the other node. */
+    erg_msg_t *m = charge_v2(21);
+    ERG_PASS(erg_node_send_important(
+        a, erg_to_remote_name("rec", "b@127.0.0.1"), m));
+    assert_true(wait_for(&seen_b.v2, 1));
+    /* A missing process comes back as that error, and the caller keeps
+     * the message. */
+    m = charge_v2(22);
+    ERG_FAIL(erg_node_send_important(
+                 a, erg_to_remote_name("nobody", "b@127.0.0.1"), m),
+             ERG_ENONAME);
+    erg_pid_t gone = rec;
+    gone.id += 1000;
+    ERG_FAIL(erg_node_send_important(a, erg_to_pid(gone), m), ERG_ENOPROC);
+    erg_msg_release(m);
+    ERG_PASS(erg_node_stop(a));
+    ERG_PASS(erg_node_stop(b));
+}
+
+/* What does not fit is refused at the sender, and nothing accepted is
+ * lost. */
+static void test_limits(void **state) {
+    (void)state;
+    memset(&seen_b, 0, sizeof(seen_b));
+    erg_node_t *a = start_node("a@127.0.0.1", "secret", full_regs, 1);
+    erg_node_opts_t o;
+    erg_node_opts_init(&o);
+    o.workers = 2;
+    o.no_default_logger = true;
+    erg_node_t *b = NULL;
+    ERG_PASS(erg_node_start("b@127.0.0.1", &o, &b));
+    erg_acceptor_opts_t acc = {"127.0.0.1", 0, 0};
+    erg_net_opts_t n;
+    erg_net_opts_init(&n);
+    n.cookie = "secret";
+    n.acceptors = &acc;
+    n.nacceptors = 1;
+    n.max_message = 1024;
+    n.flags = 0; /* no important delivery here */
+    ERG_PASS(erg_net_start(b, &n));
+    route(a, b);
+    erg_pid_t rec;
+    ERG_PASS(erg_node_spawn(b, &recorder, NULL, &seen_b, &rec));
+    ERG_PASS(erg_net_connect(a, "b@127.0.0.1"));
+    static char big[4096];
+    erg_msg_t *m;
+    ERG_PASS(erg_msg_new_copy(NULL, big, sizeof(big), &m));
+    ERG_FAIL(erg_node_send(a, erg_to_pid(rec), m, 0), ERG_ETOOBIG);
+    ERG_FAIL(erg_node_send_important(a, erg_to_pid(rec), m), ERG_ENOTSUP);
+    erg_msg_release(m);
+    ERG_PASS(erg_node_stop(a));
+    /* A link buffer of one byte: a burst fills it and sends fail with
+     * ERG_EBUSY until the loop has written what it holds. */
+    erg_node_t *c = NULL;
+    ERG_PASS(erg_node_start("c@127.0.0.1", &o, &c));
+    erg_net_opts_init(&n);
+    n.cookie = "secret";
+    n.no_acceptor = true;
+    n.link_buffer = 1;
+    ERG_PASS(erg_net_start(c, &n));
+    route(c, b);
+    ERG_PASS(erg_net_connect(c, "b@127.0.0.1"));
+    long ok = 0, busy = 0;
+    for (int i = 0; i < 20000; i++) {
+        ERG_PASS(erg_msg_new_copy(NULL, big, 512, &m));
+        erg_err_t rv = erg_node_send(c, erg_to_pid(rec), m, 0);
+        if (rv == ERG_OK) {
+            ok++;
+        } else {
+            assert_int_equal(rv, ERG_EBUSY);
+            busy++;
+            erg_msg_release(m);
+        }
+    }
+    assert_true(busy > 0);
+    assert_true(wait_for(&seen_b.untyped, ok));
+    sleep_ms(100);
+    assert_int_equal(atomic_load(&seen_b.untyped), ok);
+    ERG_PASS(erg_node_stop(c));
+    ERG_PASS(erg_node_stop(b));
+}
+
 static void test_no_route(void **state) {
     (void)state;
     erg_node_t *a = start_node("a@127.0.0.1", "secret", full_regs, 1);
@@ -400,6 +490,8 @@ int main(void) {
         cmocka_unit_test(test_fingerprint_mismatch),
         cmocka_unit_test(test_wrong_cookie),
         cmocka_unit_test(test_crossing_dials),
+        cmocka_unit_test(test_important),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_no_route),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -200,6 +200,21 @@ ERG_EXTERN erg_err_t erg_send_priority(erg_proc_t *self, erg_target_t target,
                                        erg_msg_t *msg, erg_priority_t prio);
 
 /*
+ * erg_send_important is erg_send with confirmed delivery (Ergo's
+ * SendImportant): ERG_OK means the message is in the target's mailbox. To
+ * a process on another node it waits (up to 5 s, handing the worker over
+ * like a call) for the target node's acknowledgement, so a missing process
+ * comes back as ERG_ENOPROC (ERG_ENONAME, ERG_ENOALIAS), a full mailbox as
+ * ERG_EMBOXFULL, a type the target refuses as ERG_ENOTACCEPTED, a lost
+ * connection as ERG_ENOCONN, silence as ERG_ETIMEDOUT, and a peer that does
+ * not allow important delivery as ERG_ENOTSUP. To a local process it is
+ * erg_send, whose ERG_OK already means "in the mailbox". Ownership as in
+ * erg_send: msg is taken only on ERG_OK.
+ */
+ERG_EXTERN erg_err_t erg_send_important(erg_proc_t *self, erg_target_t target,
+                                        erg_msg_t *msg);
+
+/*
  * erg_send_after sends msg to target after delay_ms, from self, with prio,
  * and stores a timer id in *timer (may be NULL) for erg_timer_cancel. On
  * ERG_OK msg belongs to the timer (the delivery's errors are logged at debug

@@ -84,7 +84,8 @@ typedef struct erg_net_opts_s {
     uint64_t flags;            /* ERG_NET_ALLOW_* */
 } erg_net_opts_t;
 
-/* erg_net_opts_init zeroes opts (every default). */
+/* erg_net_opts_init zeroes opts (every default) and allows important
+ * delivery (flags = ERG_NET_ALLOW_IMPORTANT). */
 ERG_EXTERN void erg_net_opts_init(erg_net_opts_t *opts);
 
 /*

@@ -112,6 +112,12 @@ ERG_EXTERN erg_err_t erg_node_env_get(erg_node_t *node, const char *name,
 ERG_EXTERN erg_err_t erg_node_send(erg_node_t *node, erg_target_t target,
                                    erg_msg_t *msg, int priority);
 
+/* erg_node_send_important is erg_send_important from the node's pid, from
+ * any thread. */
+ERG_EXTERN erg_err_t erg_node_send_important(erg_node_t *node,
+                                             erg_target_t target,
+                                             erg_msg_t *msg);
+
 /*
  * erg_node_call sends request to target as a call and waits up to
  * timeout_ms (0 = 5 s) for the response, stored in *reply (owned by the

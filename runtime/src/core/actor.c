@@ -1333,6 +1333,71 @@ erg_err_t erg_call_priority(erg_proc_t *self, erg_target_t target,
     return rv;
 }
 
+/* A remote important send: the target node acknowledges (or refuses) the
+ * message under ref, and we wait for that like a call's response. */
+static erg_err_t send_important(erg_node_t *node, erg_proc_t *self,
+                                erg_pid_t from, erg_target_t target,
+                                erg_msg_t *msg, erg_priority_t prio) {
+    if (msg == NULL)
+        return ERG_EINVAL;
+    if (!erg__net_is_remote(node, target))
+        return erg__deliver(node, self, from, target, msg, prio,
+                            ERG__MAIL_MSG, (erg_ref_t){0});
+    erg_ref_t ref = erg__node_make_ref(node);
+    erg__waiter_t w;
+    erg__waiter_init(&w);
+    erg_err_t rv = erg__waiter_add(node, ref.id, &w);
+    if (rv != ERG_OK) {
+        erg__waiter_fini(&w);
+        return rv;
+    }
+    if (self != NULL) {
+        erg__spin_lock(&self->lock);
+        self->wait_ref = ref.id;
+        erg__spin_unlock(&self->lock);
+    }
+    /* The network takes a reference of its own: the caller keeps msg on
+     * every failure, the remote refusal included. */
+    erg_msg_retain(msg);
+    rv = erg__net_deliver(node, from, target, msg, prio, false, true, ref);
+    if (rv != ERG_OK) {
+        erg_msg_release(msg);
+        erg__waiter_remove(node, ref.id);
+    } else {
+        if (self != NULL)
+            set_state(self, ERG_PROC_WAIT_RESPONSE);
+        rv = erg__waiter_wait(node, ref.id, &w, ERG_CALL_TIMEOUT_MS, true);
+        if (self != NULL)
+            set_state(self, ERG_PROC_RUNNING);
+    }
+    if (self != NULL) {
+        erg__spin_lock(&self->lock);
+        self->wait_ref = 0;
+        erg__spin_unlock(&self->lock);
+    }
+    erg_msg_release(w.reply);
+    erg__waiter_fini(&w);
+    if (rv == ERG_OK)
+        erg_msg_release(msg);
+    return rv;
+}
+
+erg_err_t erg_send_important(erg_proc_t *self, erg_target_t target,
+                             erg_msg_t *msg) {
+    if (self == NULL)
+        return ERG_EINVAL;
+    return send_important(self->node, self, self->pid, target, msg,
+                          (erg_priority_t)self->priority);
+}
+
+erg_err_t erg_node_send_important(erg_node_t *node, erg_target_t target,
+                                  erg_msg_t *msg) {
+    if (node == NULL)
+        return ERG_EINVAL;
+    return send_important(node, NULL, node->pid, target, msg,
+                          ERG_PRIORITY_NORMAL);
+}
+
 erg_err_t erg_request(erg_proc_t *self, erg_target_t target,
                       erg_msg_t *request, uint32_t timeout_ms,
                       erg_response_cb cb, void *arg, erg_ref_t *ref_out) {

@@ -8,6 +8,7 @@
 #include "core/actor.h"
 #include "core/msg.h"
 #include "core/typed.h"
+#include "net/remote.h"
 #include "erg/event.h"
 #include "util/alloc.h"
 
@@ -167,20 +168,26 @@ erg_reason_t erg_typed_handle_event(erg_proc_t *self,
 
 /* ---- senders for the generated helpers ----------------------------------- */
 
+static erg_node_t *erg_typed_sender_node(const erg_typed_sender_t *s) {
+    return s->self != NULL ? erg_proc_node(s->self) : s->node;
+}
+
 static erg_err_t sender_cast(void *ctx, const erg_codec_desc_t *desc,
                              const void *msg, unsigned flags) {
     erg_typed_sender_t *s = ctx;
-    (void)flags; /* a local send's ERG_OK is the confirmation */
     erg_msg_t *m;
     erg_err_t rv = erg_typed_msg_new(desc, msg, &m);
     if (rv != ERG_OK)
         return rv;
+    bool important = (flags & ERG_CODEC_IMPORTANT) != 0;
     if (s->target.kind == ERG_TARGET_EVENT)
         rv = erg_event_send(s->self, s->target.name, s->token, m);
     else if (s->self != NULL)
-        rv = erg_send(s->self, s->target, m);
+        rv = important ? erg_send_important(s->self, s->target, m)
+                       : erg_send(s->self, s->target, m);
     else
-        rv = erg_node_send(s->node, s->target, m, 0);
+        rv = important ? erg_node_send_important(s->node, s->target, m)
+                       : erg_node_send(s->node, s->target, m, 0);
     if (rv != ERG_OK)
         erg_msg_release(m);
     return rv;
@@ -207,7 +214,20 @@ static erg_err_t sender_call(void *ctx, const erg_codec_desc_t *desc,
         erg_msg_release(m);
         return rv;
     }
-    if (erg_typed_msg_desc(r) != reply_desc)
+    const erg_codec_desc_t *got = erg_typed_msg_desc(r);
+    if (got != reply_desc && got != NULL && reply_desc != NULL &&
+        got->wire_id == reply_desc->wire_id) {
+        /* Another version of the response (a remote replier's newer or
+         * older one): converted to the one this caller's schema names. */
+        erg_msg_t *conv;
+        rv = erg__net_convert(erg_typed_sender_node(s), r, reply_desc, &conv);
+        if (rv == ERG_OK) {
+            erg_msg_release(r);
+            r = conv;
+            got = reply_desc;
+        }
+    }
+    if (got != reply_desc)
         rv = ERG_EDECODE;
     else
         rv = erg_codec_copy(reply_desc, erg_typed_msg_value(r), reply);

@@ -553,6 +553,7 @@ static void net_free(erg__net_t *net) {
 
 void erg_net_opts_init(erg_net_opts_t *opts) {
     memset(opts, 0, sizeof(*opts));
+    opts->flags = ERG_NET_ALLOW_IMPORTANT; /* as Ergo enables it */
 }
 
 static erg_err_t add_route_locked(erg__net_t *net, const erg_route_t *r) {

@@ -144,6 +144,12 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
                                 n3);
         env.priority = e->prio;
         env.flags = e->flags;
+        if ((e->flags & ERG__ENV_IMPORTANT) &&
+            !(p->flags & ERG_NET_ALLOW_IMPORTANT)) {
+            snprintf(why, whylen, "node %s does not allow important delivery",
+                     p->name);
+            return ERG_ENOTSUP;
+        }
         l = pick_link(p, e->from);
         pthread_mutex_lock(&l->mu);
         b = &l->out;
@@ -437,6 +443,25 @@ erg_err_t erg__net_exit(erg_node_t *node, erg_pid_t from, erg_pid_t to,
     e.target = erg_to_pid(to);
     e.code = reason;
     return erg__remote_route(node, to.node, NULL, &e, true);
+}
+
+erg_err_t erg__net_convert(erg_node_t *node, const erg_msg_t *msg,
+                           const erg_codec_desc_t *to, erg_msg_t **out) {
+    const erg_codec_desc_t *from = erg_typed_msg_desc(msg);
+    erg__vtype_t *vt = node->net != NULL && from != NULL
+                           ? erg__vtable_by_desc(&node->net->types, from)
+                           : NULL;
+    if (vt == NULL || to == NULL || from->wire_id != to->wire_id)
+        return ERG_EVERSION;
+    void *conv;
+    erg_err_t rv = erg_codec_convert(vt->reg, from, to,
+                                     erg_typed_msg_value(msg), &conv);
+    if (rv != ERG_OK)
+        return rv;
+    rv = erg__typed_msg_adopt(to, conv, out);
+    if (rv != ERG_OK)
+        erg_codec_free(to, conv);
+    return rv;
 }
 
 erg_err_t erg__net_adapt(erg_node_t *node, const erg_behavior_t *beh,

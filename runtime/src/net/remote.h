@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "erg/actor.h"
+#include "erg/codec.h"
 #include "erg/msg.h"
 #include "erg/node.h"
 
@@ -30,6 +31,11 @@ erg_err_t erg__net_respond(erg_node_t *node, erg_pid_t to, erg_ref_t ref,
 /* erg__net_exit sends an exit signal to a remote pid. */
 erg_err_t erg__net_exit(erg_node_t *node, erg_pid_t from, erg_pid_t to,
                         erg_reason_t reason);
+
+/* erg__net_convert converts a typed message to version `to` of its type
+ * with the node's registries: ERG_EVERSION when they do not reach it. */
+erg_err_t erg__net_convert(erg_node_t *node, const erg_msg_t *msg,
+                           const erg_codec_desc_t *to, erg_msg_t **out);
 
 /* erg__net_adapt converts a typed message the actor of beh does not accept
  * to a version it accepts (see erg__version_adapt); ERG_ENOTACCEPTED. */
