@@ -25,6 +25,11 @@ void erg__peer_release(erg__peer_t *p) {
     for (unsigned i = 0; i < ERG__POOL_MAX; i++)
         erg__link_release(p->links[i]);
     erg__ptable_fini(&p->types);
+    for (size_t i = 0; i < p->inflight.cap; i++)
+        if (p->inflight.slots[i].hash != 0)
+            erg__free(p->inflight.slots[i].val);
+    erg__hmap_fini(&p->inflight);
+    pthread_mutex_destroy(&p->inflight_mu);
     pthread_mutex_destroy(&p->mu);
     erg__free(p);
 }
@@ -38,6 +43,8 @@ static erg__peer_t *peer_new(erg__net_t *net, const char *name) {
     snprintf(p->name, sizeof(p->name), "%s", name);
     p->hash = erg_node_hash(name);
     pthread_mutex_init(&p->mu, NULL);
+    pthread_mutex_init(&p->inflight_mu, NULL);
+    erg__hmap_init(&p->inflight);
     p->pending_tail = &p->pending;
     p->nlinks = net->opts.pool_size;
     return p;
@@ -318,6 +325,7 @@ void erg__peer_down(erg__peer_t *p, erg_err_t reason, const char *why) {
         e = next;
     }
     erg__remote_peer_gone(p, reason);
+    erg__remote_fail_inflight(p);
     erg__peer_release(p);
 }
 

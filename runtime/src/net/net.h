@@ -120,6 +120,11 @@ struct erg__peer_s {
     erg__ptable_t types; /* immutable once up */
     uv_timer_t *timer;   /* loop thread: time limit of the whole pool */
     pthread_mutex_t mu;  /* pending, state changes */
+    /* Calls and important sends awaiting this peer's answer: ref id ->
+     * the local caller's pid, so they fail at once with ERG_ENOCONN when
+     * the peer goes away instead of waiting for their timeouts. */
+    pthread_mutex_t inflight_mu;
+    erg__hmap_t inflight;
     erg__pend_t *pending, **pending_tail;
     erg_err_t down_reason;
 };
@@ -216,6 +221,9 @@ void erg__hs_refuse(erg__link_t *l, erg_err_t code, const char *reason);
 bool erg__remote_frame(erg__link_t *l, const erg__frame_t *f);
 /* Loop thread, under p->mu: sends what was queued while connecting. */
 void erg__remote_flush_pending(erg__peer_t *p);
+/* Loop thread: answers every call and important send still waiting for
+ * the peer with ERG_ENOCONN (it went away). */
+void erg__remote_fail_inflight(erg__peer_t *p);
 /* Fails a queued entry (connection failed); frees it. */
 void erg__remote_fail_pending(erg__net_t *net, erg__pend_t *e, erg_err_t err,
                               const char *why);

@@ -81,6 +81,26 @@ static erg__link_t *pick_link(erg__peer_t *p, erg_pid_t key) {
     return p->links[(h >> 32) % p->nlinks];
 }
 
+/* Remembers an answer the caller waits for from p (see net.h). Without
+ * memory it is only not failed early: its timeout still ends it. */
+static void track(erg__peer_t *p, uint64_t ref_id, erg_pid_t caller) {
+    erg_pid_t *box = erg__malloc(sizeof(*box));
+    if (box == NULL)
+        return;
+    *box = caller;
+    pthread_mutex_lock(&p->inflight_mu);
+    if (erg__hmap_put_u64(&p->inflight, ref_id, box) != ERG_OK)
+        erg__free(box);
+    pthread_mutex_unlock(&p->inflight_mu);
+}
+
+static void untrack(erg__peer_t *p, uint64_t ref_id) {
+    pthread_mutex_lock(&p->inflight_mu);
+    erg_pid_t *box = erg__hmap_del_u64(&p->inflight, ref_id);
+    pthread_mutex_unlock(&p->inflight_mu);
+    erg__free(box);
+}
+
 /* Encodes the frame of e into one of p's links. p is up (or being
  * flushed by the loop under p->mu). */
 static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
@@ -286,6 +306,9 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
     }
     if (before == 0)
         erg__link_kick(l); /* the first frame of a batch wakes the loop */
+    if (e->kind == ERG__FRAME_CALL ||
+        (e->kind == ERG__FRAME_MSG && (e->flags & ERG__ENV_IMPORTANT)))
+        track(p, e->ref.id, e->from);
     if (to_desc != NULL) {
         erg__vtype_t *sent = erg__vtable_by_desc(&net->types, to_desc);
         if (sent != NULL)
@@ -295,6 +318,24 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
                                       memory_order_relaxed);
     }
     return ERG_OK;
+}
+
+void erg__remote_fail_inflight(erg__peer_t *p) {
+    erg_node_t *node = p->net->node;
+    pthread_mutex_lock(&p->inflight_mu);
+    erg__hmap_t taken = p->inflight;
+    erg__hmap_init(&p->inflight);
+    pthread_mutex_unlock(&p->inflight_mu);
+    for (size_t i = 0; i < taken.cap; i++) {
+        erg__hmap_entry_t *e = &taken.slots[i];
+        if (e->hash == 0)
+            continue;
+        erg_pid_t *caller = e->val;
+        erg_ref_t ref = {node->hash, node->creation, e->ikey, 0};
+        erg__respond(node, *caller, ref, NULL, ERG_ENOCONN);
+        erg__free(caller);
+    }
+    erg__hmap_fini(&taken);
 }
 
 void erg__remote_fail_pending(erg__net_t *net, erg__pend_t *e, erg_err_t err,
@@ -651,8 +692,10 @@ static bool on_reply(erg__link_t *l, const erg__frame_t *f) {
         erg__node_logf(net->node, ERG_LOG_DEBUG, "node %s answered %s: %s",
                        l->peer->name, erg_err_name(code), r->reason.ptr);
     }
+    erg_ref_t ref = ref_from_wire(&r->ref);
+    untrack(l->peer, ref.id);
     if (to.node == net->node->hash)
-        erg__respond(net->node, to, ref_from_wire(&r->ref), msg, code);
+        erg__respond(net->node, to, ref, msg, code);
     else
         erg_msg_release(msg);
     erg_codec_free(&erg_net_reply_v1_desc, r);
