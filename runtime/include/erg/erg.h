@@ -19,5 +19,7 @@
 #include "erg/sup.h"
 #include "erg/app.h"
 #include "erg/pool.h"
+#include "erg/net.h"
+#include "erg/remote.h"
 
 #endif /* ERG_ERG_H */

@@ -34,6 +34,10 @@ typedef enum erg__frame_kind_e {
     ERG__FRAME_DOWN = 20,    /* erg.net.Down */
     ERG__FRAME_EXIT = 21,    /* erg.net.Exit */
     ERG__FRAME_PUBLISH = 22, /* Publish + user message */
+    ERG__FRAME_SPAWN = 23,   /* Spawn [+ argument message] */
+    ERG__FRAME_SPAWNED = 24, /* SpawnResult */
+    ERG__FRAME_APP = 25,     /* AppRequest */
+    ERG__FRAME_APP_INFO = 26, /* AppInfo */
 } erg__frame_kind_t;
 
 /* Envelope flags (erg.net.Envelope.flags). */

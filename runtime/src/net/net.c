@@ -545,6 +545,7 @@ static void net_free(erg__net_t *net) {
     erg__hmap_fini(&net->rwatches);
     erg__hmap_fini(&net->held);
     erg__hmap_fini(&net->revents);
+    erg__spawn_fini(net);
     erg__hmap_fini(&net->peers);
     erg__vtable_fini(&net->types);
     for (unsigned i = 0; i < net->nroutes; i++) {
@@ -618,6 +619,8 @@ erg_err_t erg_net_start(erg_node_t *node, const erg_net_opts_t *opts) {
     erg__hmap_init(&net->rwatches);
     erg__hmap_init(&net->held);
     erg__hmap_init(&net->revents);
+    erg__hmap_init(&net->spawnable);
+    erg__hmap_init(&net->startable);
     erg__queue_init(&net->links);
     net->cmds_tail = &net->cmds;
     net->cookie = erg__strdup(opts->cookie);

@@ -98,6 +98,10 @@ typedef struct erg__pend_s {
     int32_t code;        /* reply status, exit reason */
     uint8_t prio;
     uint8_t flags;
+    /* SPAWN, SPAWNED, APP, APP_INFO: the control value, borrowed; these
+     * are sent only over an up peer, never queued. */
+    const erg_codec_desc_t *ctl_desc;
+    const void *ctl;
     char name[];
 } erg__pend_t;
 
@@ -169,6 +173,8 @@ struct erg__net_s {
     erg__hmap_t held;     /* watch.c: watches remote processes hold here */
     erg__hmap_t revents;  /* events.c: node-level ref -> remote event
                              subscribed to once for all local subscribers */
+    erg__hmap_t spawnable; /* spawn.c: factory name -> allowed behaviour */
+    erg__hmap_t startable; /* spawn.c: application name -> who may start it */
     erg__cmd_t *cmds, **cmds_tail;
     erg__link_t *dirty;
 };
@@ -252,7 +258,17 @@ bool erg__publish_frame(erg__link_t *l, const erg__frame_t *f);
 bool erg__revent_down(erg__net_t *net, uint32_t peer, erg_ref_t ref,
                       erg_pid_t from, erg_reason_t reason);
 void erg__revents_peer_gone(erg__net_t *net, uint32_t peer);
+/* spawn.c (loop thread): remote spawn and application frames; the
+ * allow-lists' memory at net end. */
+bool erg__spawn_frame(erg__link_t *l, const erg__frame_t *f);
+bool erg__spawned_frame(erg__link_t *l, const erg__frame_t *f);
+bool erg__app_frame(erg__link_t *l, const erg__frame_t *f);
+bool erg__app_info_frame(erg__link_t *l, const erg__frame_t *f);
+void erg__spawn_fini(erg__net_t *net);
 void erg__remote_peer_gone(erg__peer_t *p, erg_err_t reason);
+
+/* remote.c: forgets a call or request answered by p (see inflight). */
+void erg__remote_untrack(erg__peer_t *p, uint64_t ref_id);
 
 /* Pid and ref conversions to and from the wire. */
 erg_wire_pid_t erg__wire_pid(erg__net_t *net, erg_pid_t pid, char *namebuf);

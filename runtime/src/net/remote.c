@@ -94,7 +94,7 @@ static void track(erg__peer_t *p, uint64_t ref_id, erg_pid_t caller) {
     pthread_mutex_unlock(&p->inflight_mu);
 }
 
-static void untrack(erg__peer_t *p, uint64_t ref_id) {
+void erg__remote_untrack(erg__peer_t *p, uint64_t ref_id) {
     pthread_mutex_lock(&p->inflight_mu);
     erg_pid_t *box = erg__hmap_del_u64(&p->inflight, ref_id);
     pthread_mutex_unlock(&p->inflight_mu);
@@ -221,6 +221,25 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
                        e->msg != NULL ? erg_msg_size(e->msg) : 0, true);
         break;
     }
+    case ERG__FRAME_SPAWN:
+    case ERG__FRAME_SPAWNED:
+    case ERG__FRAME_APP:
+    case ERG__FRAME_APP_INFO:
+        l = pick_link(p, e->from);
+        pthread_mutex_lock(&l->mu);
+        b = &l->out;
+        before = b->len;
+        if (b->len > net->opts.link_buffer)
+            rv = ERG_EBUSY;
+        else if (e->kind == ERG__FRAME_SPAWN)
+            rv = erg__frame_put_data(
+                b, e->kind, e->ctl_desc, e->ctl, to_desc,
+                conv != NULL ? conv : value,
+                e->msg != NULL ? erg_msg_data(e->msg) : NULL,
+                e->msg != NULL ? erg_msg_size(e->msg) : 0, e->msg != NULL);
+        else
+            rv = erg__frame_put_ctl(b, e->kind, e->ctl_desc, e->ctl);
+        break;
     case ERG__FRAME_WATCH: {
         erg_net_watch_v1_t w = {0};
         w.owner = erg__wire_pid(net, e->from, n1);
@@ -306,7 +325,8 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
     }
     if (before == 0)
         erg__link_kick(l); /* the first frame of a batch wakes the loop */
-    if (e->kind == ERG__FRAME_CALL ||
+    if (e->kind == ERG__FRAME_CALL || e->kind == ERG__FRAME_SPAWN ||
+        e->kind == ERG__FRAME_APP ||
         (e->kind == ERG__FRAME_MSG && (e->flags & ERG__ENV_IMPORTANT)))
         track(p, e->ref.id, e->from);
     if (to_desc != NULL) {
@@ -693,7 +713,7 @@ static bool on_reply(erg__link_t *l, const erg__frame_t *f) {
                        l->peer->name, erg_err_name(code), r->reason.ptr);
     }
     erg_ref_t ref = ref_from_wire(&r->ref);
-    untrack(l->peer, ref.id);
+    erg__remote_untrack(l->peer, ref.id);
     if (to.node == net->node->hash)
         erg__respond(net->node, to, ref, msg, code);
     else
@@ -732,6 +752,14 @@ bool erg__remote_frame(erg__link_t *l, const erg__frame_t *f) {
         return erg__down_frame(l, f);
     case ERG__FRAME_PUBLISH:
         return erg__publish_frame(l, f);
+    case ERG__FRAME_SPAWN:
+        return erg__spawn_frame(l, f);
+    case ERG__FRAME_SPAWNED:
+        return erg__spawned_frame(l, f);
+    case ERG__FRAME_APP:
+        return erg__app_frame(l, f);
+    case ERG__FRAME_APP_INFO:
+        return erg__app_info_frame(l, f);
     default:
         return false;
     }
