@@ -319,7 +319,9 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
                  "the link to node %s holds over %zu unsent bytes",
                  p->name, net->opts.link_buffer);
     if (rv != ERG_OK) {
-        if (vt != NULL)
+        /* A full link buffer is back-pressure the sender retries, not a
+         * refusal of the message. */
+        if (vt != NULL && rv != ERG_EBUSY)
             atomic_fetch_add(&vt->refused, 1);
         return rv;
     }
@@ -419,7 +421,10 @@ erg_err_t erg__remote_route(erg_node_t *node, uint32_t hash,
             char why[512];
             rv = put_frame(p, e, why, sizeof(why));
             if (rv != ERG_OK)
-                erg__node_logf(node, ERG_LOG_WARNING, "%s", why);
+                erg__node_logf(node,
+                               rv == ERG_EBUSY ? ERG_LOG_DEBUG
+                                               : ERG_LOG_WARNING,
+                               "%s", why);
             else
                 erg_msg_release(e->msg); /* the frame holds the bytes */
             erg__peer_release(p);
