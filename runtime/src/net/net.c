@@ -267,6 +267,12 @@ static void pool_timer_stop(erg__peer_t *p) {
 
 void erg__peer_link_up(erg__peer_t *p, erg__link_t *l) {
     erg__net_t *net = p->net;
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&l->tcp, &fd) == 0) {
+        pthread_mutex_lock(&l->mu);
+        l->fd = fd;
+        pthread_mutex_unlock(&l->mu);
+    }
     p->nup++;
     if (l->index == 0 && p->dialer) {
         atomic_store(&p->state, ERG__PEER_JOINING);

@@ -71,6 +71,10 @@ struct erg__link_s {
     erg__buf_t wbuf; /* the batch being written */
     bool writing;
     bool dirty; /* on the net's dirty list */
+    /* The socket, for senders writing an idle link's frame themselves
+     * (-1 until up and once closing), and when the last batch went out. */
+    int fd;
+    uint64_t last_write_ns;
     erg__link_t *dirty_next;
     erg__queue_t all; /* the net's list of live links (loop thread) */
 };
@@ -211,6 +215,11 @@ erg_err_t erg__link_send_ctl(erg__link_t *l, uint8_t kind,
                              const erg_codec_desc_t *desc, const void *value);
 /* Loop thread: writes what the link has queued, if it is not writing. */
 void erg__link_flush(erg__link_t *l);
+/* Under l->mu, after appending a frame that starts at `before`: writes it
+ * on the caller's thread when the link was idle for a while (a lone
+ * message should not wait for the loop thread to wake), else leaves the
+ * batching to the loop. True when the loop must be kicked. */
+bool erg__link_write_now(erg__link_t *l, size_t before);
 /* Marks l dirty (any thread, under nothing): the loop will flush it. */
 void erg__link_kick(erg__link_t *l);
 

@@ -308,6 +308,7 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
         b->len = before;
         rv = ERG_ETOOBIG;
     }
+    bool kick = rv == ERG_OK && erg__link_write_now(l, before);
     pthread_mutex_unlock(&l->mu);
     if (conv != NULL)
         erg_codec_free(to_desc, conv);
@@ -325,7 +326,7 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
             atomic_fetch_add(&vt->refused, 1);
         return rv;
     }
-    if (before == 0)
+    if (kick)
         erg__link_kick(l); /* the first frame of a batch wakes the loop */
     if (e->kind == ERG__FRAME_CALL || e->kind == ERG__FRAME_SPAWN ||
         e->kind == ERG__FRAME_APP ||
