@@ -427,9 +427,30 @@ static void test_kill_9(void **state) {
     ERG_PASS(erg_node_spawn(a, &watcher, NULL, &wname, &p1));
     ERG_PASS(erg_node_spawn(a, &watcher, NULL, &wnode, &p2));
     ERG_PASS(erg_net_connect(a, "k@127.0.0.1"));
+    /* A third node watches k too. */
+    erg_node_t *c = start_node("kc@127.0.0.1", 0);
+    route(c, "k@127.0.0.1", port);
+    watcher_t wc = {.target = erg_to_remote_name("rec", "k@127.0.0.1")};
+    erg_pid_t pc;
+    ERG_PASS(erg_node_spawn(c, &watcher, NULL, &wc, &pc));
+    /* A second node calling itself k is refused while k is connected. */
+    erg_node_t *fake = start_node("k@127.0.0.1", 0);
+    route(fake, "ka@127.0.0.1", erg_net_port(a));
+    ERG_FAIL(erg_net_connect(fake, "ka@127.0.0.1"), ERG_ETAKEN);
+    ERG_PASS(erg_node_stop(fake));
     sleep_ms(100);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
+    assert_true(wait_for(&wc.downs, 1));
+    assert_int_equal(atomic_load(&wc.reason), ERG_ENOCONN);
+    /* Important sends to the dead node fail. */
+    erg_msg_t *imp;
+    ERG_PASS(erg_msg_new_copy(NULL, "i", 1, &imp));
+    erg_err_t irv = erg_node_send_important(
+        c, erg_to_remote_name("rec", "k@127.0.0.1"), imp);
+    assert_true(irv == ERG_ENOCONN);
+    erg_msg_release(imp);
+    ERG_PASS(erg_node_stop(c));
     assert_true(wait_for(&wname.downs, 1));
     assert_true(wait_for(&wnode.downs, 1));
     assert_int_equal(atomic_load(&wname.reason), ERG_ENOCONN);
