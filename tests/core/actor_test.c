@@ -974,8 +974,9 @@ static const char other_type[] = "other";
 static atomic_long accept_calls;
 
 static erg_err_t accept_things(const void *table, const erg_msg_t *msg,
-                               erg_msg_t **out) {
+                               bool call, erg_msg_t **out) {
     (void)table;
+    (void)call;
     atomic_fetch_add(&accept_calls, 1);
     const void *t = erg_msg_type(msg);
     if (t == (const void *)v2_type)

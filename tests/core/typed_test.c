@@ -162,7 +162,20 @@ static void test_typed_unaccepted_type_is_refused_at_once(void **state) {
     erg_msg_t *reply = NULL;
     ERG_FAIL(erg_node_call(node, erg_to_pid(pid), e, 1000, &reply),
              ERG_ENOTACCEPTED);
+    /* A call's version sent as a plain message, and a cast's as a call:
+     * refused at the send, not dropped later. */
+    core_typed_ask_v1_t ask = CORE_TYPED_ASK_V1_INIT;
+    erg_msg_t *am;
+    ERG_PASS(erg_typed_msg_new(&core_typed_ask_v1_desc, &ask, &am));
+    ERG_FAIL(erg_node_send(node, erg_to_pid(pid), am, 0), ERG_ENOTACCEPTED);
+    core_typed_greet_v2_t g = CORE_TYPED_GREET_V2_INIT;
+    erg_msg_t *gm;
+    ERG_PASS(erg_typed_msg_new(&core_typed_greet_v2_desc, &g, &gm));
+    ERG_FAIL(erg_node_call(node, erg_to_pid(pid), gm, 1000, &reply),
+             ERG_ENOTACCEPTED);
     /* The sender keeps each refused message. */
+    erg_msg_release(am);
+    erg_msg_release(gm);
     erg_msg_release(m);
     erg_msg_release(e);
     erg_msg_release(u);

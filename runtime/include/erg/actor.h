@@ -38,7 +38,9 @@ typedef struct erg_event_msg_s {
  * runtime and generated code (idlc). The runtime calls it on the *sender's*
  * thread for every ordinary message and call request sent to a local process
  * whose behaviour sets it, before the message is queued, so a send of a type
- * the actor does not take fails at once. It returns
+ * the actor does not take fails at once. call says whether msg is a call
+ * request (erg_call, erg_request) or an ordinary message, so a hook can
+ * refuse a call's type sent as a message and the reverse. It returns
  *   ERG_OK        accepted; if the message must be upgraded to a newer
  *                 version first, *out is set to a new message (one
  *                 reference, given to the runtime) that the handler gets
@@ -52,7 +54,8 @@ typedef struct erg_event_msg_s {
  * and log records) never passes through it and is never refused.
  */
 typedef erg_err_t (*erg_accept_fn)(const void *accept_table,
-                                   const erg_msg_t *msg, erg_msg_t **out);
+                                   const erg_msg_t *msg, bool call,
+                                   erg_msg_t **out);
 
 /*
  * erg_behavior_t is an actor's operations table (Ergo's act.Actor), usually a

@@ -67,14 +67,17 @@ typedef struct erg_typed_actor_s {
  * erg_typed_accept is the accept hook (erg_accept_fn) of typed actors; its
  * table is an erg_typed_actor_t. On the sender's thread, before queueing, it
  * refuses with ERG_ENOTACCEPTED any message that is not a typed message of
- * a version the actor's `cast` or `call` lines name (untyped messages and
- * event versions included), so the sender keeps the message. Bounds were
+ * a version the actor's `cast` lines name, and any call request that is not
+ * one of a version its `call` lines name (untyped messages, event versions
+ * and a call's version sent as a plain message included), so the sender
+ * keeps the message. Another version of an accepted type is converted first
+ * when the node's registries reach one (docs/cluster.md). Bounds were
  * checked when the message was made (erg_typed_msg_new). An older version
  * is delivered as sent and upgraded by the generated shim just before its
  * handler runs, so a handler always gets the newest version of its line.
  */
 ERG_EXTERN erg_err_t erg_typed_accept(const void *table, const erg_msg_t *msg,
-                                      erg_msg_t **out);
+                                      bool call, erg_msg_t **out);
 
 /*
  * The callbacks of typed actors (use ERG_TYPED_BEHAVIOR rather than naming
@@ -82,15 +85,14 @@ ERG_EXTERN erg_err_t erg_typed_accept(const void *table, const erg_msg_t *msg,
  * - erg_typed_handle_message runs a cast's handler. A handler's error
  *   terminates the process with that error as reason, except
  *   ERG_EVERSION (an upgrade's checked() failed: the sender's value does not
- *   fit the newest version), which is logged at warning level. A call
- *   request sent as a plain message has nobody to answer; it is logged and
- *   dropped.
+ *   fit the newest version), which is logged at warning level. (A call's
+ *   version sent as a plain message is refused at the send.)
  * - erg_typed_handle_call runs a call's handler with reply storage of the
  *   response version, zeroed (assign the response's _INIT first to get the
  *   schema defaults), copies the reply into a typed message and answers
  *   with it. A handler's error, or a reply over its bounds, is answered as
- *   erg_reply_error with that error, and the process keeps running. A cast
- *   version sent as a call is answered with ERG_ENOTACCEPTED.
+ *   erg_reply_error with that error, and the process keeps running. (A
+ *   cast's version sent as a call is refused at the send.)
  * - erg_typed_handle_event runs the handler of a `subscribes` line for a
  *   typed message published to an event the process linked or monitored
  *   (erg_monitor(self, erg_to_event(name), NULL), usually in init). Event

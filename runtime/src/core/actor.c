@@ -224,7 +224,8 @@ static erg_err_t deliver_ex(erg_node_t *node, erg_proc_t *self,
     if (p->beh->accept != NULL &&
         (kind == ERG__MAIL_MSG || kind == ERG__MAIL_CALL) &&
         !erg__msg_is_runtime(msg)) {
-        rv = p->beh->accept(p->beh->accept_table, msg, &up);
+        rv = p->beh->accept(p->beh->accept_table, msg,
+                            kind == ERG__MAIL_CALL, &up);
         /* Another version of a type the actor accepts is converted to
          * one it takes, as a receiving node does for remote senders. */
         if (rv == ERG_ENOTACCEPTED &&

@@ -69,11 +69,14 @@ static const erg_codec_dispatch_t *row_of(const erg_typed_actor_t *ta,
 }
 
 erg_err_t erg_typed_accept(const void *table, const erg_msg_t *msg,
-                           erg_msg_t **out) {
+                           bool call, erg_msg_t **out) {
     const erg_typed_actor_t *ta = table;
     *out = NULL;
     const erg_codec_dispatch_t *row = row_of(ta, msg);
-    if (row == NULL || row->verb == ERG_CODEC_SUBSCRIBE)
+    /* A call's version sent as a message would have nobody to answer, and
+     * a cast's sent as a call no handler to reply: both are refused. */
+    if (row == NULL ||
+        row->verb != (call ? ERG_CODEC_CALL : ERG_CODEC_CAST))
         return ERG_ENOTACCEPTED;
     return ERG_OK;
 }
