@@ -62,6 +62,9 @@ static erg_node_t *start(unsigned workers) {
     erg_node_opts_t o;
     erg_node_opts_init(&o);
     o.workers = workers;
+    const char *mpt = getenv("ERG_BENCH_MAX_PER_TURN");
+    if (mpt != NULL)
+        o.max_per_turn = (unsigned)atoi(mpt);
     erg_node_t *node;
     if (erg_node_start("bench@localhost", &o, &node) != ERG_OK)
         abort();

@@ -120,6 +120,19 @@ void erg__msg_pool_release(void) {
     }
 }
 
+/* Fills an empty cache with fresh blocks: one trip to the global list per
+ * BATCH allocations even while the pool grows. */
+static void refill_fresh(void) {
+    for (unsigned i = 0; i < BATCH; i++) {
+        free_block_t *b = erg__malloc(BLOCK_SIZE);
+        if (b == NULL)
+            break;
+        b->next = cache.head;
+        cache.head = b;
+        cache.n++;
+    }
+}
+
 static erg_msg_t *pool_get(void) {
     if (cache.head == NULL) {
         pthread_mutex_lock(&pool_lock);
@@ -127,10 +140,15 @@ static erg_msg_t *pool_get(void) {
         if (b != NULL)
             batches = b->next_batch;
         pthread_mutex_unlock(&pool_lock);
-        if (b == NULL)
+        if (b != NULL) {
+            cache.head = b;
+            cache.n = b->count;
+        } else if (atomic_load_explicit(&pool_users, memory_order_relaxed) !=
+                   0) {
+            refill_fresh();
+        }
+        if (cache.head == NULL)
             return erg__malloc(BLOCK_SIZE);
-        cache.head = b;
-        cache.n = b->count;
     }
     free_block_t *b = cache.head;
     cache.head = b->next;

@@ -101,6 +101,28 @@ void erg__remote_untrack(erg__peer_t *p, uint64_t ref_id) {
     erg__free(box);
 }
 
+/* The wire form of a process or event target; names point into nb or the
+ * target's own strings. */
+static void wire_target(erg__net_t *net, erg_target_t t, char *nb,
+                        erg_net_target_t *out) {
+    switch (t.kind) {
+    case ERG_TARGET_PID:
+        out->tag = ERG_NET_TARGET_PID;
+        out->u.pid = erg__wire_pid(net, t.pid, nb);
+        break;
+    case ERG_TARGET_ALIAS:
+        out->tag = ERG_NET_TARGET_ALIAS;
+        out->u.alias = erg__wire_ref(net, t.alias.node, t.alias.creation,
+                                     t.alias.id, nb);
+        break;
+    default:
+        out->tag = t.kind == ERG_TARGET_EVENT ? ERG_NET_TARGET_EVENT_NAME
+                                              : ERG_NET_TARGET_NAME;
+        out->u.name = (erg_str_t){t.name, strlen(t.name)};
+        break;
+    }
+}
+
 /* Encodes the frame of e into one of p's links. p is up (or being
  * flushed by the loop under p->mu). */
 static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
@@ -132,178 +154,112 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
             return ERG_ENOTSUP;
         }
     }
-    char n1[256], n2[256];
-    erg__link_t *l;
-    erg__buf_t *b;
-    size_t before;
+    /* The frame's head: its control value, the pid whose link it takes
+     * (one sender's frames keep their order), and whether it is a data
+     * frame that a user message may follow. */
+    union {
+        erg_net_envelope_v1_t env;
+        erg_net_reply_v1_t reply;
+        erg_net_publish_v1_t pub;
+        erg_net_watch_v1_t watch;
+        erg_net_down_v1_t down;
+        erg_net_exit_v1_t exit;
+    } u;
+    memset(&u, 0, sizeof(u));
+    char n1[256], n2[256], n3[256];
+    const erg_codec_desc_t *head_desc = e->ctl_desc;
+    const void *head = e->ctl;
+    erg_pid_t key = e->from;
+    bool data = false, with_msg = e->msg != NULL, capped = true;
     switch (e->kind) {
     case ERG__FRAME_MSG:
-    case ERG__FRAME_CALL: {
-        erg_net_envelope_v1_t env = {0};
-        env.from = erg__wire_pid(net, e->from, n1);
-        switch (e->target.kind) {
-        case ERG_TARGET_PID:
-            env.to.tag = ERG_NET_TARGET_PID;
-            env.to.u.pid = erg__wire_pid(net, e->target.pid, n2);
-            break;
-        case ERG_TARGET_ALIAS:
-            env.to.tag = ERG_NET_TARGET_ALIAS;
-            env.to.u.alias =
-                erg__wire_ref(net, e->target.alias.node,
-                              e->target.alias.creation, e->target.alias.id,
-                              n2);
-            break;
-        default:
-            env.to.tag = ERG_NET_TARGET_NAME;
-            env.to.u.name = (erg_str_t){e->target.name,
-                                        strlen(e->target.name)};
-            break;
-        }
-        char n3[256];
-        env.ref = erg__wire_ref(net, e->ref.node, e->ref.creation, e->ref.id,
-                                n3);
-        env.priority = e->prio;
-        env.flags = e->flags;
+    case ERG__FRAME_CALL:
         if ((e->flags & ERG__ENV_IMPORTANT) &&
             !(p->flags & ERG_NET_ALLOW_IMPORTANT)) {
             snprintf(why, whylen, "node %s does not allow important delivery",
                      p->name);
+            erg_codec_free(to_desc, conv);
             return ERG_ENOTSUP;
         }
-        l = pick_link(p, e->from);
-        pthread_mutex_lock(&l->mu);
-        b = &l->out;
-        before = b->len;
-        rv = b->len > net->opts.link_buffer
-                 ? ERG_EBUSY
-                 : erg__frame_put_data(
-                       b, e->kind, &erg_net_envelope_v1_desc, &env, to_desc,
-                       conv != NULL ? conv : value,
-                       e->msg != NULL ? erg_msg_data(e->msg) : NULL,
-                       e->msg != NULL ? erg_msg_size(e->msg) : 0, true);
+        u.env.from = erg__wire_pid(net, e->from, n1);
+        wire_target(net, e->target, n2, &u.env.to);
+        u.env.ref = erg__wire_ref(net, e->ref.node, e->ref.creation, e->ref.id,
+                                  n3);
+        u.env.priority = e->prio;
+        u.env.flags = e->flags;
+        head_desc = &erg_net_envelope_v1_desc;
+        head = &u.env;
+        data = true;
         break;
-    }
-    case ERG__FRAME_REPLY: {
-        erg_net_reply_v1_t r = {0};
-        r.to = erg__wire_pid(net, e->target.pid, n1);
-        r.ref = erg__wire_ref(net, e->ref.node, e->ref.creation, e->ref.id,
-                              n2);
-        r.code = e->code;
-        l = pick_link(p, e->target.pid);
-        pthread_mutex_lock(&l->mu);
-        b = &l->out;
-        before = b->len;
-        rv = b->len > net->opts.link_buffer
-                 ? ERG_EBUSY
-                 : erg__frame_put_data(
-                       b, ERG__FRAME_REPLY, &erg_net_reply_v1_desc, &r,
-                       to_desc, conv != NULL ? conv : value,
-                       e->msg != NULL ? erg_msg_data(e->msg) : NULL,
-                       e->msg != NULL ? erg_msg_size(e->msg) : 0,
-                       e->msg != NULL);
+    case ERG__FRAME_REPLY:
+        u.reply.to = erg__wire_pid(net, e->target.pid, n1);
+        u.reply.ref = erg__wire_ref(net, e->ref.node, e->ref.creation,
+                                    e->ref.id, n2);
+        u.reply.code = e->code;
+        head_desc = &erg_net_reply_v1_desc;
+        head = &u.reply;
+        key = e->target.pid;
+        data = true;
         break;
-    }
-    case ERG__FRAME_PUBLISH: {
-        erg_net_publish_v1_t pub = {
-            {e->target.name, strlen(e->target.name)},
-            erg__wire_pid(net, e->from, n1),
-            e->ref.deadline_ms};
-        l = pick_link(p, e->from);
-        pthread_mutex_lock(&l->mu);
-        b = &l->out;
-        before = b->len;
-        rv = b->len > net->opts.link_buffer
-                 ? ERG_EBUSY
-                 : erg__frame_put_data(
-                       b, ERG__FRAME_PUBLISH, &erg_net_publish_v1_desc, &pub,
-                       to_desc, conv != NULL ? conv : value,
-                       e->msg != NULL ? erg_msg_data(e->msg) : NULL,
-                       e->msg != NULL ? erg_msg_size(e->msg) : 0, true);
+    case ERG__FRAME_PUBLISH:
+        u.pub.event_name = (erg_str_t){e->target.name, strlen(e->target.name)};
+        u.pub.producer = erg__wire_pid(net, e->from, n1);
+        u.pub.time = e->ref.deadline_ms;
+        head_desc = &erg_net_publish_v1_desc;
+        head = &u.pub;
+        data = true;
         break;
-    }
     case ERG__FRAME_SPAWN:
+        data = true;
+        break;
     case ERG__FRAME_SPAWNED:
     case ERG__FRAME_APP:
     case ERG__FRAME_APP_INFO:
-        l = pick_link(p, e->from);
-        pthread_mutex_lock(&l->mu);
-        b = &l->out;
-        before = b->len;
-        if (b->len > net->opts.link_buffer)
-            rv = ERG_EBUSY;
-        else if (e->kind == ERG__FRAME_SPAWN)
-            rv = erg__frame_put_data(
-                b, e->kind, e->ctl_desc, e->ctl, to_desc,
-                conv != NULL ? conv : value,
-                e->msg != NULL ? erg_msg_data(e->msg) : NULL,
-                e->msg != NULL ? erg_msg_size(e->msg) : 0, e->msg != NULL);
-        else
-            rv = erg__frame_put_ctl(b, e->kind, e->ctl_desc, e->ctl);
         break;
-    case ERG__FRAME_WATCH: {
-        erg_net_watch_v1_t w = {0};
-        w.owner = erg__wire_pid(net, e->from, n1);
-        switch (e->target.kind) {
-        case ERG_TARGET_PID:
-            w.target.tag = ERG_NET_TARGET_PID;
-            w.target.u.pid = erg__wire_pid(net, e->target.pid, n2);
-            break;
-        case ERG_TARGET_ALIAS:
-            w.target.tag = ERG_NET_TARGET_ALIAS;
-            w.target.u.alias =
-                erg__wire_ref(net, e->target.alias.node,
-                              e->target.alias.creation, e->target.alias.id,
-                              n2);
-            break;
-        default:
-            w.target.tag = e->target.kind == ERG_TARGET_EVENT
-                               ? ERG_NET_TARGET_EVENT_NAME
-                               : ERG_NET_TARGET_NAME;
-            w.target.u.name = (erg_str_t){e->target.name,
-                                          strlen(e->target.name)};
-            break;
-        }
-        char n3[256];
-        w.ref = erg__wire_ref(net, e->ref.node, e->ref.creation, e->ref.id,
-                              n3);
-        w.link = (e->flags & ERG__WATCH_F_LINK) != 0;
-        w.remove = (e->flags & ERG__WATCH_F_REMOVE) != 0;
-        l = pick_link(p, e->from);
-        pthread_mutex_lock(&l->mu);
-        b = &l->out;
-        before = b->len;
-        rv = erg__frame_put_ctl(b, ERG__FRAME_WATCH, &erg_net_watch_v1_desc,
-                                &w);
+    case ERG__FRAME_WATCH:
+        u.watch.owner = erg__wire_pid(net, e->from, n1);
+        wire_target(net, e->target, n2, &u.watch.target);
+        u.watch.ref = erg__wire_ref(net, e->ref.node, e->ref.creation,
+                                    e->ref.id, n3);
+        u.watch.link = (e->flags & ERG__WATCH_F_LINK) != 0;
+        u.watch.remove = (e->flags & ERG__WATCH_F_REMOVE) != 0;
+        head_desc = &erg_net_watch_v1_desc;
+        head = &u.watch;
+        capped = false; /* bookkeeping must not be lost to back-pressure */
+        break;
+    case ERG__FRAME_DOWN:
+        u.down.owner = erg__wire_pid(net, e->target.pid, n1);
+        u.down.ref = erg__wire_ref(net, e->ref.node, e->ref.creation,
+                                   e->ref.id, n2);
+        u.down.from = erg__wire_pid(net, e->from, n3);
+        u.down.link = (e->flags & ERG__WATCH_F_LINK) != 0;
+        u.down.reason = e->code;
+        head_desc = &erg_net_down_v1_desc;
+        head = &u.down;
+        capped = false;
+        break;
+    default: /* ERG__FRAME_EXIT */
+        u.exit.from = erg__wire_pid(net, e->from, n1);
+        u.exit.to = erg__wire_pid(net, e->target.pid, n2);
+        u.exit.reason = e->code;
+        head_desc = &erg_net_exit_v1_desc;
+        head = &u.exit;
+        capped = false;
         break;
     }
-    case ERG__FRAME_DOWN: {
-        char n3[256];
-        erg_net_down_v1_t d = {
-            erg__wire_pid(net, e->target.pid, n1),
-            erg__wire_ref(net, e->ref.node, e->ref.creation, e->ref.id, n2),
-            erg__wire_pid(net, e->from, n3),
-            (e->flags & ERG__WATCH_F_LINK) != 0, e->code};
-        l = pick_link(p, e->from);
-        pthread_mutex_lock(&l->mu);
-        b = &l->out;
-        before = b->len;
-        rv = erg__frame_put_ctl(b, ERG__FRAME_DOWN, &erg_net_down_v1_desc,
-                                &d);
-        break;
-    }
-    default: { /* ERG__FRAME_EXIT */
-        erg_net_exit_v1_t x = {erg__wire_pid(net, e->from, n1),
-                               erg__wire_pid(net, e->target.pid, n2),
-                               e->code};
-        l = pick_link(p, e->from);
-        pthread_mutex_lock(&l->mu);
-        b = &l->out;
-        before = b->len;
-        rv = erg__frame_put_ctl(b, ERG__FRAME_EXIT, &erg_net_exit_v1_desc,
-                                &x);
-        break;
-    }
-    }
+    erg__link_t *l = pick_link(p, key);
+    pthread_mutex_lock(&l->mu);
+    erg__buf_t *b = &l->out;
+    size_t before = b->len;
+    if (capped && b->len > net->opts.link_buffer)
+        rv = ERG_EBUSY;
+    else if (data)
+        rv = erg__frame_put_data(
+            b, e->kind, head_desc, head, to_desc, conv != NULL ? conv : value,
+            e->msg != NULL ? erg_msg_data(e->msg) : NULL,
+            e->msg != NULL ? erg_msg_size(e->msg) : 0, with_msg);
+    else
+        rv = erg__frame_put_ctl(b, e->kind, head_desc, head);
     if (rv == ERG_OK && b->len - before > (size_t)p->max_message + 64) {
         b->len = before;
         rv = ERG_ETOOBIG;
