@@ -120,9 +120,19 @@ void erg__msg_pool_release(void) {
     }
 }
 
+/* Registers the exit destructor of this thread's cache, once, before the
+ * cache first holds blocks (the value only needs to be non-NULL). */
+static void ensure_keyed(void) {
+    if (!cache.keyed) {
+        (void)pthread_setspecific(cache_key, &cache);
+        cache.keyed = true;
+    }
+}
+
 /* Fills an empty cache with fresh blocks: one trip to the global list per
  * BATCH allocations even while the pool grows. */
 static void refill_fresh(void) {
+    ensure_keyed();
     for (unsigned i = 0; i < BATCH; i++) {
         free_block_t *b = erg__malloc(BLOCK_SIZE);
         if (b == NULL)
@@ -141,6 +151,7 @@ static erg_msg_t *pool_get(void) {
             batches = b->next_batch;
         pthread_mutex_unlock(&pool_lock);
         if (b != NULL) {
+            ensure_keyed();
             cache.head = b;
             cache.n = b->count;
         } else if (atomic_load_explicit(&pool_users, memory_order_relaxed) !=
@@ -164,12 +175,7 @@ static void pool_put(erg_msg_t *m) {
         erg__free(m);
         return;
     }
-    if (!cache.keyed) {
-        /* Registers the exit destructor; the value only needs to be
-         * non-NULL for it to run. */
-        (void)pthread_setspecific(cache_key, &cache);
-        cache.keyed = true;
-    }
+    ensure_keyed();
     free_block_t *b = (free_block_t *)(void *)m;
     b->next = cache.head;
     cache.head = b;
