@@ -111,9 +111,58 @@ static void test_garbage_and_lies(void **state) {
     ERG_PASS(erg_node_stop(a));
 }
 
+/* Acceptors: a range is scanned past a taken port, several acceptors
+ * listen at once, and a peer reaches the node through any of them. */
+static void test_acceptors(void **state) {
+    (void)state;
+    /* Take a port, then ask for a range starting there. */
+    int hold = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(hold, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(hold, 1), 0);
+    socklen_t len = sizeof(sa);
+    getsockname(hold, (struct sockaddr *)&sa, &len);
+    uint16_t taken = ntohs(sa.sin_port);
+    erg_node_opts_t o;
+    erg_node_opts_init(&o);
+    o.workers = 2;
+    o.no_default_logger = true;
+    erg_node_t *a = NULL;
+    ERG_PASS(erg_node_start("acc@127.0.0.1", &o, &a));
+    erg_acceptor_opts_t acc[2] = {{"127.0.0.1", taken, 20},
+                                  {"127.0.0.1", 0, 0}};
+    erg_net_opts_t n;
+    erg_net_opts_init(&n);
+    n.cookie = "hostile";
+    n.acceptors = acc;
+    n.nacceptors = 2;
+    ERG_PASS(erg_net_start(a, &n));
+    uint16_t first = erg_net_port(a);
+    assert_true(first > taken && first < taken + 20);
+    /* A range with every port taken fails the start. */
+    erg_node_t *z = NULL;
+    ERG_PASS(erg_node_start("z@127.0.0.1", &o, &z));
+    erg_acceptor_opts_t busy = {"127.0.0.1", taken, 1};
+    n.acceptors = &busy;
+    n.nacceptors = 1;
+    ERG_FAIL(erg_net_start(z, &n), ERG_EBUSY);
+    ERG_PASS(erg_node_stop(z));
+    close(hold);
+    /* A peer routed to the first acceptor gets in. */
+    erg_node_t *b = start_node("accb@127.0.0.1");
+    erg_route_t r = {"acc@127.0.0.1", "127.0.0.1", first};
+    ERG_PASS(erg_net_add_route(b, &r));
+    ERG_PASS(erg_net_connect(b, "acc@127.0.0.1"));
+    ERG_PASS(erg_node_stop(b));
+    ERG_PASS(erg_node_stop(a));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_garbage_and_lies),
+        cmocka_unit_test(test_acceptors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
