@@ -20,6 +20,7 @@ typedef struct shared_s {
     atomic_int blocked;     /* workers spinning now */
     atomic_int fail_init;   /* worker inits fail with this */
     atomic_int own_msgs;    /* the pool's own messages */
+    atomic_int events;      /* events the pool got */
 } shared_t;
 
 typedef struct wstate_s {
@@ -89,6 +90,8 @@ static const erg_behavior_t worker = {
 /* The pool's own handlers: high-priority mail. */
 static const char grow_type[] = "grow";
 static const char shrink_type[] = "shrink";
+static const char subscribe_type[] = "subscribe";
+static const char publish_type[] = "publish";
 
 static erg_reason_t own_message(erg_proc_t *self, erg_pid_t from,
                                 erg_msg_t *msg) {
@@ -99,9 +102,47 @@ static erg_reason_t own_message(erg_proc_t *self, erg_pid_t from,
         return erg_pool_self_add_workers(self, 2, &size);
     if (erg_msg_type(msg) == shrink_type)
         return erg_pool_self_remove_workers(self, 1, &size);
+    if (erg_msg_type(msg) == subscribe_type)
+        return erg_monitor(self, erg_to_event("news"), NULL);
     atomic_fetch_add(&sh->own_msgs, 1);
     return ERG_REASON_NONE;
 }
+
+static erg_reason_t own_event(erg_proc_t *self, const erg_event_msg_t *ev) {
+    (void)ev;
+    shared_t *sh = erg_pool_arg(self);
+    atomic_fetch_add(&sh->events, 1);
+    return ERG_REASON_NONE;
+}
+
+/* A producer of the event "news": publishes on every message. */
+typedef struct prod_s {
+    erg_ref_t token;
+} prod_t;
+
+static erg_reason_t prod_init(erg_proc_t *self, void *args) {
+    (void)args;
+    prod_t *st = erg_proc_state(self);
+    return erg_event_register(self, "news", NULL, &st->token);
+}
+
+static erg_reason_t prod_message(erg_proc_t *self, erg_pid_t from,
+                                 erg_msg_t *msg) {
+    (void)from;
+    (void)msg;
+    prod_t *st = erg_proc_state(self);
+    erg_msg_t *m;
+    erg_err_t rv = erg_msg_new(NULL, 0, &m);
+    if (rv == ERG_OK &&
+        (rv = erg_event_send(self, "news", st->token, m)) != ERG_OK)
+        erg_msg_release(m);
+    return rv;
+}
+
+static const erg_behavior_t producer = {.name = "producer",
+                                        .state_size = sizeof(prod_t),
+                                        .init = prod_init,
+                                        .handle_message = prod_message};
 
 static erg_reason_t own_call(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
                              erg_msg_t *request, erg_msg_t **reply) {
@@ -131,6 +172,7 @@ static erg_pool_spec_t pool_spec(shared_t *sh, unsigned size) {
     s.size = size;
     s.handle_message = own_message;
     s.handle_call = own_call;
+    s.handle_event = own_event;
     s.arg = sh;
     return s;
 }
@@ -227,6 +269,21 @@ static void test_pool_handles_high_priority_itself(void **state) {
     assert_int_equal(id, 1); /* the second worker's turn */
     WAIT_UNTIL(atomic_load(&sh.own_msgs) == 2 && hits(&sh, 0) == 1);
     assert_int_equal(hits(&sh, 1), 0);
+    /* Events the pool subscribed to are its own, and high-priority mail
+     * after them still is too. */
+    erg_pid_t prod;
+    unsigned subs = 0;
+    ERG_PASS(erg_node_spawn(node, &producer, NULL, NULL, &prod));
+    send_prio(node, pool, subscribe_type, ERG_PRIORITY_HIGH);
+    WAIT_UNTIL(erg_node_event_subscribers(node, "news", &subs) == ERG_OK &&
+               subs == 1);
+    send_prio(node, prod, publish_type, ERG_PRIORITY_NORMAL);
+    WAIT_UNTIL(atomic_load(&sh.events) == 1);
+    send_prio(node, pool, count_type, ERG_PRIORITY_HIGH);
+    WAIT_UNTIL(atomic_load(&sh.own_msgs) == 3);
+    send_prio(node, pool, count_type, ERG_PRIORITY_NORMAL);
+    WAIT_UNTIL(hits(&sh, 0) == 2); /* the first worker's turn again */
+    assert_int_equal(atomic_load(&sh.own_msgs), 3);
     /* Without its own handlers, a pool answers its own calls ENOTSUP. */
     spec.handle_call = NULL;
     ERG_PASS(erg_pool_start(node, &spec, NULL, &pool));

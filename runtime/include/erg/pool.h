@@ -21,8 +21,8 @@
  *
  * Normal-priority messages and calls sent to the pool go round-robin to the
  * workers, calls answered by the worker straight to the caller. Messages
- * and calls sent with ERG_PRIORITY_HIGH or _MAX, and down messages, are the
- * pool's own: they go to handle_message / handle_call below, which run in
+ * and calls sent with ERG_PRIORITY_HIGH or _MAX, down messages and events
+ * are the pool's own: they go to the handlers below, which run in
  * the pool process (self is the pool; erg_pool_arg(self) gives arg; do not
  * use erg_proc_state(self), which is the pool's).
  */
@@ -41,6 +41,8 @@ typedef struct erg_pool_spec_s {
      * erg_behavior_t. */
     erg_reason_t (*handle_call)(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
                                 erg_msg_t *request, erg_msg_t **reply);
+    /* Events the pool itself subscribed to (NULL: dropped). */
+    erg_reason_t (*handle_event)(erg_proc_t *self, const erg_event_msg_t *ev);
     void *arg;
 } erg_pool_spec_t;
 

@@ -56,10 +56,10 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t size) {
  * (normal priority: forward it) or from the system or urgent queue (high or
  * max priority, downs, exits: the pool's own). Handlers are not told the
  * priority, so this reads the mailbox's main-queue pop count: every mail
- * popped from the main queue is a message or call that reaches one of our
- * handlers at once, so the count is one ahead of what they have seen
- * exactly when the current mail is from it. Reader-thread data, read on
- * the reader's thread.
+ * popped from the main queue is a message, call or event that reaches one
+ * of our handlers at once (events too: pool_event keeps the count), so the
+ * count is one ahead of what they have seen exactly when the current mail
+ * is from it. Reader-thread data, read on the reader's thread.
  */
 static bool from_main(erg_proc_t *self, pool_t *p) {
     uint32_t popped = atomic_load_explicit(&self->mb.popped[ERG__MAILBOX_MAIN],
@@ -238,6 +238,17 @@ static erg_reason_t pool_message(erg_proc_t *self, erg_pid_t from,
     return ERG_REASON_NONE;
 }
 
+/* Events come through the main queue: take the count, then hand them to
+ * the pool's own handler (Ergo's pool forwards nothing but messages and
+ * calls it got with normal priority). */
+static erg_reason_t pool_event(erg_proc_t *self, const erg_event_msg_t *ev) {
+    pool_t *p = erg_proc_state(self);
+    (void)from_main(self, p);
+    if (p->spec.handle_event != NULL)
+        return p->spec.handle_event(self, ev);
+    return ERG_REASON_NONE;
+}
+
 static erg_err_t control(erg_proc_t *self, pool_t *p, const req_t *q,
                          erg_msg_t **reply) {
     erg_err_t rv = ERG_OK;
@@ -315,6 +326,7 @@ const erg_behavior_t erg_pool_behavior = {
     .init = pool_init,
     .handle_message = pool_message,
     .handle_call = pool_call,
+    .handle_event = pool_event,
     .handle_inspect = pool_inspect,
     .terminate = pool_terminate,
 };
