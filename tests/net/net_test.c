@@ -178,6 +178,7 @@ static erg_node_t *start_node(const char *name, const char *cookie,
     n.registries = regs;
     n.nregistries = nregs;
     n.handshake_timeout_ms = 3000;
+    n.registrar.disable = true; /* static routes only */
     ERG_PASS(erg_net_start(node, &n));
     assert_true(erg_net_port(node) != 0);
     return node;

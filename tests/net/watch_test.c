@@ -129,6 +129,7 @@ static erg_node_t *start_node(const char *name, uint16_t port) {
     n.acceptors = &acc;
     n.nacceptors = 1;
     n.handshake_timeout_ms = 3000;
+    n.registrar.disable = true; /* static routes only */
     if (erg_net_start(node, &n) != ERG_OK) {
         erg_node_stop(node);
         return NULL;

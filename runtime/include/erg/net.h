@@ -17,7 +17,8 @@
  * Once its network is started, a node reaches processes of other nodes
  * with the same calls as local ones (erg_send, erg_call, erg_reply,
  * erg_send_exit... on pids, names and aliases of other nodes): the first
- * use of a node connects to it (static routes give its address), the link
+ * use of a node connects to it (static routes give its address, else the
+ * embedded registrar), the link
  * is authenticated with the cluster cookie, and every typed message is
  * checked against the versions the peer can decode: converted along the
  * schema's conversions when the peer lacks the sent version, refused with
@@ -37,6 +38,20 @@
 #define ERG_NET_DEFAULT_MAX_MESSAGE (64u << 20)
 #define ERG_NET_DEFAULT_LINK_BUFFER (64u << 20)
 #define ERG_NET_DEFAULT_HANDSHAKE_MS 5000
+#define ERG_NET_DEFAULT_REGISTRAR_PORT 4499 /* as Ergo's */
+
+/*
+ * The embedded registrar (docs/registrar.md): the first node on a host to
+ * bind host:port serves it, the others register with it, and a node whose
+ * name matches no static route is looked up there. When the serving node
+ * dies, the others race to bind the port; the winner serves and the rest
+ * register with it again. On unless disabled, as in Ergo.
+ */
+typedef struct erg_registrar_opts_s {
+    bool disable;
+    const char *host; /* NULL = "127.0.0.1". Copied. */
+    uint16_t port;    /* 0 = $ERG_REGISTRAR_PORT if set, else 4499 */
+} erg_registrar_opts_t;
 
 /*
  * An acceptor: listens on host, on the first free port of
@@ -82,6 +97,7 @@ typedef struct erg_net_opts_s {
                                   with ERG_EBUSY; 0 = 64 MiB */
     uint32_t handshake_timeout_ms; /* 0 = 5 s */
     uint64_t flags;            /* ERG_NET_ALLOW_* */
+    erg_registrar_opts_t registrar;
 } erg_net_opts_t;
 
 /* erg_net_opts_init zeroes opts (every default) and allows important
@@ -95,13 +111,20 @@ ERG_EXTERN void erg_net_opts_init(erg_net_opts_t *opts);
  * network stops with the node (after its processes, so what they sent
  * while stopping is still written). Errors: ERG_EINVAL (no cookie, bad
  * options), ERG_EEXIST (already started), ERG_EBUSY (no free port in an
- * acceptor's range), ERG_EIO, ERG_ENOMEM.
+ * acceptor's range), ERG_ETAKEN (the registrar has a node of this name),
+ * ERG_ENOCONN / ERG_ETIMEDOUT (the registrar could be neither served nor
+ * reached), ERG_EIO, ERG_ENOMEM.
  */
 ERG_EXTERN erg_err_t erg_net_start(erg_node_t *node,
                                    const erg_net_opts_t *opts);
 
 /* erg_net_port: the port the node's first acceptor listens on, or 0. */
 ERG_EXTERN uint16_t erg_net_port(erg_node_t *node);
+
+/* erg_net_registrar_serving: true while this node serves the embedded
+ * registrar (false when it is a client of another node's, or disabled).
+ * Thread-safe. */
+ERG_EXTERN bool erg_net_registrar_serving(erg_node_t *node);
 
 /*
  * erg_net_add_route adds a static route at run time (tried after the

@@ -10,6 +10,7 @@
 #include "core/node.h"
 #include "erg/actor.h"
 #include "net/net.h"
+#include "net/remote.h"
 #include "util/alloc.h"
 
 /* ---- peers --------------------------------------------------------------- */
@@ -131,8 +132,10 @@ erg_err_t erg__net_peer(erg__net_t *net, uint32_t hash, const char *name,
         return ERG_ENOCONN;
     }
     char host[64];
-    uint16_t port;
-    if (!route_locked(net, name, host, &port)) {
+    uint16_t port = 0;
+    /* Static routes first; then the registrar, asked on the loop thread. */
+    bool resolve = !route_locked(net, name, host, &port);
+    if (resolve && net->registrar == NULL) {
         pthread_mutex_unlock(&net->mu);
         erg__node_logf(net->node, ERG_LOG_WARNING,
                        "no route to node %s (add a static route)", name);
@@ -147,11 +150,13 @@ erg_err_t erg__net_peer(erg__net_t *net, uint32_t hash, const char *name,
     }
     learn_locked(net, name);
     p->dialer = true;
-    snprintf(p->host, sizeof(p->host), "%s", host);
-    p->port = port;
+    if (!resolve) {
+        snprintf(p->host, sizeof(p->host), "%s", host);
+        p->port = port;
+    }
     erg__peer_retain(p); /* the caller's; the map keeps the first */
     pthread_mutex_unlock(&net->mu);
-    push_cmd(net, ERG__CMD_DIAL, p);
+    push_cmd(net, resolve ? ERG__CMD_RESOLVE : ERG__CMD_DIAL, p);
     *out = p;
     return ERG_OK;
 }
@@ -335,6 +340,21 @@ void erg__peer_down(erg__peer_t *p, erg_err_t reason, const char *why) {
     erg__peer_release(p);
 }
 
+void erg__net_resolved(erg__peer_t *p, erg_err_t rv, const char *host,
+                       uint16_t port, const char *why) {
+    /* Gone meanwhile, or its own dial crossed ours and was adopted. */
+    if (atomic_load(&p->state) != ERG__PEER_DIALING || p->links[0] != NULL)
+        return;
+    if (rv != ERG_OK) {
+        erg__peer_down(p, rv, why);
+        return;
+    }
+    snprintf(p->host, sizeof(p->host), "%s", host);
+    p->port = port;
+    pool_timer_start(p);
+    dial_link(p, 0);
+}
+
 /* Adopts l into p as link 0 (an inbound connection of the peer's pool). */
 static void adopt(erg__peer_t *p, erg__link_t *l) {
     memcpy(p->pool_id, l->pool_id, 16);
@@ -439,6 +459,12 @@ static void run_cmd(erg__cmd_t *c) {
             dial_link(p, 0);
         }
         break;
+    case ERG__CMD_RESOLVE:
+        if (atomic_load(&p->state) == ERG__PEER_DIALING && p->links[0] == NULL) {
+            pool_timer_start(p); /* the lookup's time limit too */
+            erg__registrar_resolve(p->net, p);
+        }
+        break;
     case ERG__CMD_DISCONNECT:
         erg__peer_down(p, ERG_ENOCONN, "disconnected");
         break;
@@ -497,6 +523,8 @@ static void on_wake(uv_async_t *a) {
         dirty = next;
     }
     if (stop) {
+        if (net->registrar != NULL)
+            erg__registrar_stop(net);
         down_all(net);
         uv_walk(&net->loop, close_walk, NULL);
     }
@@ -553,6 +581,7 @@ static void net_free(erg__net_t *net) {
     erg__hmap_fini(&net->revents);
     erg__spawn_fini(net);
     erg__hmap_fini(&net->peers);
+    erg__registrar_free(net->registrar);
     erg__vtable_fini(&net->types);
     for (unsigned i = 0; i < net->nroutes; i++) {
         erg__free((char *)net->routes[i].match);
@@ -661,10 +690,15 @@ erg_err_t erg_net_start(erg_node_t *node, const erg_net_opts_t *opts) {
                 net->port = port;
         }
     }
+    if (rv == ERG_OK && !opts->registrar.disable)
+        rv = erg__registrar_start(net, nacc != 0 ? acc[0].host : NULL,
+                                   nacc != 0 ? net->port : 0);
     if (rv == ERG_OK &&
         pthread_create(&net->thread, NULL, loop_main, net) != 0)
         rv = ERG_EAGAIN;
     if (rv != ERG_OK) {
+        if (net->registrar != NULL)
+            erg__registrar_stop(net);
         uv_walk(&net->loop, close_walk, NULL);
         uv_run(&net->loop, UV_RUN_DEFAULT);
         uv_loop_close(&net->loop);
@@ -673,6 +707,10 @@ erg_err_t erg_net_start(erg_node_t *node, const erg_net_opts_t *opts) {
     }
     net->thread_started = true;
     node->net = net;
+    if (net->registrar != NULL && (rv = erg__registrar_wait(net)) != ERG_OK) {
+        erg__net_stop(node);
+        return rv;
+    }
     erg__node_logf(node, ERG_LOG_INFO, "network started%s%u",
                    net->port != 0 ? ": accepting on port " : ", port ",
                    (unsigned)net->port);
@@ -723,6 +761,11 @@ void erg__net_stop(erg_node_t *node) {
 
 uint16_t erg_net_port(erg_node_t *node) {
     return node != NULL && node->net != NULL ? node->net->port : 0;
+}
+
+bool erg_net_registrar_serving(erg_node_t *node) {
+    return node != NULL && node->net != NULL &&
+           erg__registrar_serving(node->net->registrar);
 }
 
 erg_err_t erg_net_add_route(erg_node_t *node, const erg_route_t *route) {

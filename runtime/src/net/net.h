@@ -14,6 +14,7 @@
 #include "erg/node.h"
 #include "net/auth.h"
 #include "net/frame.h"
+#include "net/registrar.h"
 #include "net/versions.h"
 #include "util/hmap.h"
 #include "util/queue.h"
@@ -141,6 +142,7 @@ typedef enum erg__cmd_kind_e {
     ERG__CMD_DIAL = 1,
     ERG__CMD_DISCONNECT,
     ERG__CMD_STOP,
+    ERG__CMD_RESOLVE, /* no static route: ask the registrar, then dial */
 } erg__cmd_kind_t;
 
 typedef struct erg__cmd_s {
@@ -181,6 +183,8 @@ struct erg__net_s {
     erg__hmap_t startable; /* spawn.c: application name -> who may start it */
     erg__cmd_t *cmds, **cmds_tail;
     erg__link_t *dirty;
+    erg__registrar_t *registrar; /* NULL when disabled; set before the
+                                    loop thread starts */
 };
 
 /* net.c */
@@ -195,6 +199,10 @@ void erg__net_learn_name(erg__net_t *net, const char *name);
 /* Loop thread: a link of peer is up / failed. */
 void erg__peer_link_up(erg__peer_t *p, erg__link_t *l);
 void erg__peer_down(erg__peer_t *p, erg_err_t reason, const char *why);
+/* Loop thread: the registrar's answer for a peer being resolved: dials
+ * host:port, or downs the peer with rv (see registrar.h). */
+void erg__net_resolved(erg__peer_t *p, erg_err_t rv, const char *host,
+                       uint16_t port, const char *why);
 /* Loop thread: an inbound link 0 from `name` finished its proof: the peer
  * it joins, retained, or NULL with *err set (taken, crossing). */
 erg__peer_t *erg__net_accept_peer(erg__net_t *net, erg__link_t *l,
