@@ -202,6 +202,21 @@ static void test_actor_init_failure_and_timeout_fail_spawn(void **state) {
     assert_true(probe_wait(&c.terminated, 1));
     assert_int_equal(atomic_load(&c.term_reason), ERG_ETIMEDOUT);
     ERG_FAIL(erg_node_spawn(node, NULL, NULL, NULL, &pid), ERG_EINVAL);
+    /* A registered name is free again by the time the failed spawn
+     * returns: a retry under it cannot find it taken. */
+    for (int i = 0; i < 50; i++) {
+        probe_t d;
+        probe_init(&d, 3);
+        d.init_reason = ERG_REASON_USER + 2;
+        erg_spawn_opts_t named;
+        erg_spawn_opts_init(&named);
+        named.register_name = "retry";
+        ERG_FAIL(erg_node_spawn(node, &probe_behavior, &named, &d, &pid),
+                 ERG_ETERMINATED);
+        erg_pid_t holder;
+        ERG_FAIL(erg_node_resolve_name(node, "retry", &holder), ERG_ENONAME);
+        assert_true(probe_wait(&d.terminated, 1));
+    }
     ERG_PASS(erg_node_stop(node));
 }
 

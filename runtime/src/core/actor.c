@@ -764,7 +764,8 @@ static bool run_init(erg_proc_t *p) {
         return true;
     }
     if (r != ERG_REASON_NONE) {
-        answer_init(p, init_status(r));
+        /* unpublish answers the spawner once the name is free again, so
+         * a retry under the same name cannot find it taken. */
         exit_self(p, r);
         return true;
     }
