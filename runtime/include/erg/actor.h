@@ -198,6 +198,14 @@ ERG_EXTERN void erg_set_send_priority(erg_proc_t *self, erg_priority_t prio);
 ERG_EXTERN erg_err_t erg_send(erg_proc_t *self, erg_target_t target,
                               erg_msg_t *msg);
 
+/*
+ * erg_current_priority: inside a handler, the priority the mail being
+ * handled was sent with (ERG_PRIORITY_NORMAL for the main queue, _HIGH for
+ * the system queue, _MAX for the urgent queue, where exits and downs also
+ * arrive). A pool uses it to forward only normal mail, as Ergo's does.
+ */
+ERG_EXTERN erg_priority_t erg_current_priority(const erg_proc_t *self);
+
 /* erg_send_priority is erg_send with an explicit priority. */
 ERG_EXTERN erg_err_t erg_send_priority(erg_proc_t *self, erg_target_t target,
                                        erg_msg_t *msg, erg_priority_t prio);

@@ -800,6 +800,7 @@ static erg__task_status_t proc_run(erg__task_t *task, unsigned max) {
         if (node == &p->kill_node)
             continue; /* a wake-up: the dead check above finishes us */
         set_state(p, ERG_PROC_RUNNING);
+        p->cur_queue = (uint8_t)node->queue;
         uint64_t in = atomic_load_explicit(&p->messages_in,
                                            memory_order_relaxed);
         atomic_store_explicit(&p->messages_in, in + 1, memory_order_relaxed);
@@ -1170,6 +1171,17 @@ erg_err_t erg_env_get(erg_proc_t *self, const char *name, void **value) {
     if (erg__penv_get(self->env, name, value))
         return ERG_OK;
     return erg_node_env_get(self->node, name, value);
+}
+
+erg_priority_t erg_current_priority(const erg_proc_t *self) {
+    switch (self->cur_queue) {
+    case ERG__MAILBOX_URGENT:
+        return ERG_PRIORITY_MAX;
+    case ERG__MAILBOX_SYSTEM:
+        return ERG_PRIORITY_HIGH;
+    default:
+        return ERG_PRIORITY_NORMAL;
+    }
 }
 
 void erg_set_trap_exit(erg_proc_t *self, bool trap) {

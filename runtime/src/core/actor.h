@@ -105,6 +105,7 @@ struct erg_proc_s {
     /* Pushed once by a killer to wake the process; needs no allocation. */
     erg__mailbox_node_t kill_node;
     uint8_t priority;
+    uint8_t cur_queue; /* the queue of the mail being handled */
     bool init_called;
     max_align_t state_data[];
 };

@@ -34,7 +34,6 @@ typedef struct pool_s {
      * a reason to replace them or to end the pool. */
     erg_pid_t *retired;
     size_t nretired, capretired;
-    uint32_t main_seen; /* main-queue pops our handlers have seen */
     uint64_t forwarded, restarts, unhandled;
 } pool_t;
 
@@ -54,20 +53,10 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t size) {
 /*
  * from_main says whether the mail being handled came from the main queue
  * (normal priority: forward it) or from the system or urgent queue (high or
- * max priority, downs, exits: the pool's own). Handlers are not told the
- * priority, so this reads the mailbox's main-queue pop count: every mail
- * popped from the main queue is a message, call or event that reaches one
- * of our handlers at once (events too: pool_event keeps the count), so the
- * count is one ahead of what they have seen exactly when the current mail
- * is from it. Reader-thread data, read on the reader's thread.
+ * max priority, downs, exits: the pool's own).
  */
-static bool from_main(erg_proc_t *self, pool_t *p) {
-    uint32_t popped = atomic_load_explicit(&self->mb.popped[ERG__MAILBOX_MAIN],
-                                           memory_order_relaxed);
-    if (popped == p->main_seen)
-        return false;
-    p->main_seen = popped;
-    return true;
+static bool from_main(erg_proc_t *self) {
+    return erg_current_priority(self) == ERG_PRIORITY_NORMAL;
 }
 
 static bool retire(pool_t *p, erg_pid_t pid) {
@@ -212,8 +201,6 @@ static erg_reason_t pool_init(erg_proc_t *self, void *args) {
     if (p->spec.size == 0)
         p->spec.size = ERG_POOL_SIZE;
     erg_set_trap_exit(self, true);
-    p->main_seen = atomic_load_explicit(&self->mb.popped[ERG__MAILBOX_MAIN],
-                                        memory_order_relaxed);
     erg_err_t rv = add_workers(self, p, p->spec.size);
     if (rv != ERG_OK) {
         for (size_t i = p->n; i-- > 0;)
@@ -226,7 +213,7 @@ static erg_reason_t pool_init(erg_proc_t *self, void *args) {
 static erg_reason_t pool_message(erg_proc_t *self, erg_pid_t from,
                                  erg_msg_t *msg) {
     pool_t *p = erg_proc_state(self);
-    if (from_main(self, p)) {
+    if (from_main(self)) {
         forward(self, p, from, msg, false, (erg_ref_t){0});
         return ERG_REASON_NONE;
     }
@@ -238,12 +225,10 @@ static erg_reason_t pool_message(erg_proc_t *self, erg_pid_t from,
     return ERG_REASON_NONE;
 }
 
-/* Events come through the main queue: take the count, then hand them to
- * the pool's own handler (Ergo's pool forwards nothing but messages and
- * calls it got with normal priority). */
+/* Events go to the pool's own handler (Ergo's pool forwards nothing but
+ * messages and calls it got with normal priority). */
 static erg_reason_t pool_event(erg_proc_t *self, const erg_event_msg_t *ev) {
     pool_t *p = erg_proc_state(self);
-    (void)from_main(self, p);
     if (p->spec.handle_event != NULL)
         return p->spec.handle_event(self, ev);
     return ERG_REASON_NONE;
@@ -277,7 +262,7 @@ static erg_err_t control(erg_proc_t *self, pool_t *p, const req_t *q,
 static erg_reason_t pool_call(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
                               erg_msg_t *request, erg_msg_t **reply) {
     pool_t *p = erg_proc_state(self);
-    if (from_main(self, p)) {
+    if (from_main(self)) {
         forward(self, p, from, request, true, ref);
         return ERG_REASON_NONE;
     }
