@@ -239,6 +239,29 @@ static void test_taken_name_is_refused(void **state) {
     ERG_PASS(erg_node_stop(a));
 }
 
+static void test_port_from_the_environment(void **state) {
+    (void)state;
+    char port[16];
+    snprintf(port, sizeof(port), "%u", (unsigned)free_port());
+    assert_int_equal(setenv("ERG_REGISTRAR_PORT", port, 1), 0);
+    /* Both take the port from the environment: the second registers with
+     * the first and finds it by name. */
+    erg_node_t *a = start_node("ea@127.0.0.1", 0);
+    erg_node_t *b = start_node("eb@127.0.0.1", 0);
+    assert_true(erg_net_registrar_serving(a));
+    assert_false(erg_net_registrar_serving(b));
+    ERG_PASS(call_echo(b, "ea@127.0.0.1"));
+    /* The option wins over the environment: a node given another port
+     * serves a registrar of its own, where ea is unknown. */
+    erg_node_t *c = start_node("ec@127.0.0.1", free_port());
+    assert_true(erg_net_registrar_serving(c));
+    ERG_FAIL(erg_net_connect(c, "ea@127.0.0.1"), ERG_ENOROUTE);
+    assert_int_equal(unsetenv("ERG_REGISTRAR_PORT"), 0);
+    ERG_PASS(erg_node_stop(c));
+    ERG_PASS(erg_node_stop(b));
+    ERG_PASS(erg_node_stop(a));
+}
+
 /* A raw connection to the registrar port. */
 static int dial(uint16_t port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -453,6 +476,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nodes_find_each_other_by_name),
         cmocka_unit_test(test_taken_name_is_refused),
+        cmocka_unit_test(test_port_from_the_environment),
         cmocka_unit_test(test_hostile_bytes_are_cut_off),
         cmocka_unit_test(test_kill_9_of_the_server_hands_over),
     };

@@ -107,9 +107,10 @@ static bool route_locked(erg__net_t *net, const char *name, char *host,
 
 /*
  * erg__net_peer finds the peer with hash, or starts dialing it when name
- * (or the names heard of) and a route say where it is. Returns it
- * retained. ERG_ENOCONN for a node never heard of, ERG_ENOROUTE for one
- * no route reaches, ERG_ENODE while stopping.
+ * (or the names heard of) and a route say where it is; with no route
+ * matching, the registrar is asked (on the loop thread) when enabled.
+ * Returns it retained. ERG_ENOCONN for a node never heard of, ERG_ENOROUTE
+ * for one no route reaches (registrar disabled), ERG_ENODE while stopping.
  */
 erg_err_t erg__net_peer(erg__net_t *net, uint32_t hash, const char *name,
                         erg__peer_t **out) {
