@@ -371,6 +371,23 @@ static void test_hostile_bytes_are_cut_off(void **state) {
     erg_registrar_resolved_v1_free(ans);
     close(fd);
     erg__buf_free(&b);
+    /* Random bytes after a good preamble, in bursts: every link is cut
+     * off or times out, and nothing crashes. */
+    srand(7);
+    for (int round = 0; round < 50; round++) {
+        fd = dial(rport);
+        uint8_t noise[2048];
+        memcpy(noise, preamble, 8);
+        size_t n = 8 + (size_t)(rand() % (int)(sizeof(noise) - 8));
+        for (size_t i = 8; i < n; i++)
+            noise[i] = (uint8_t)rand();
+        if (round % 2 == 0) /* a plausible length and kind */
+            noise[8] = (uint8_t)(rand() % 64), noise[9] = 0, noise[10] = 0,
+            noise[11] = 0, noise[12] = (uint8_t)(1 + rand() % 4);
+        ssize_t w = write(fd, noise, n);
+        (void)w; /* the server may have closed already */
+        close(fd);
+    }
     /* The registrar still serves. */
     erg_node_t *b2 = start_node("hb@127.0.0.1", rport);
     ERG_PASS(call_echo(b2, "ha@127.0.0.1"));
