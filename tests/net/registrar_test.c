@@ -84,9 +84,11 @@ static const erg_behavior_t echo = {
 
 /* ---- nodes ------------------------------------------------------------------- */
 
-/* Starts name with the registrar on 127.0.0.1:rport; *rv says why not. */
-static erg_node_t *start_node_rv(const char *name, uint16_t rport,
-                                 bool no_acceptor, erg_err_t *rv) {
+/* Starts name accepting on ip (NULL: 127.0.0.1) with the registrar on
+ * ip:rport; *rv says why not. */
+static erg_node_t *start_node_at(const char *name, const char *ip,
+                                 uint16_t rport, bool no_acceptor,
+                                 erg_err_t *rv) {
     erg_node_opts_t o;
     erg_node_opts_init(&o);
     o.workers = 2;
@@ -95,9 +97,10 @@ static erg_node_t *start_node_rv(const char *name, uint16_t rport,
     *rv = erg_node_start(name, &o, &node);
     if (*rv != ERG_OK)
         return NULL;
-    erg_acceptor_opts_t acc = {"127.0.0.1", 0, 0};
+    erg_acceptor_opts_t acc = {ip != NULL ? ip : "127.0.0.1", 0, 0};
     erg_net_opts_t n;
     erg_net_opts_init(&n);
+    n.registrar.host = ip;
     n.cookie = "registrar-test";
     n.acceptors = &acc;
     n.nacceptors = 1;
@@ -112,14 +115,25 @@ static erg_node_t *start_node_rv(const char *name, uint16_t rport,
     return node;
 }
 
-static erg_node_t *start_node(const char *name, uint16_t rport) {
+static erg_node_t *start_node_rv(const char *name, uint16_t rport,
+                                 bool no_acceptor, erg_err_t *rv) {
+    return start_node_at(name, NULL, rport, no_acceptor, rv);
+}
+
+/* A node with an "echo" process, accepting on ip (NULL: 127.0.0.1). */
+static erg_node_t *start_echo_at(const char *name, const char *ip,
+                                 uint16_t rport) {
     erg_err_t rv;
-    erg_node_t *node = start_node_rv(name, rport, false, &rv);
+    erg_node_t *node = start_node_at(name, ip, rport, false, &rv);
     if (node == NULL)
         fail_msg("starting %s: %s", name, erg_strerror(rv));
     erg_pid_t pid;
     ERG_PASS(erg_node_spawn(node, &echo, NULL, NULL, &pid));
     return node;
+}
+
+static erg_node_t *start_node(const char *name, uint16_t rport) {
+    return start_echo_at(name, NULL, rport);
 }
 
 /* Calls "echo" on node `to` from `from` and checks who answered. */
@@ -262,6 +276,31 @@ static void test_port_from_the_environment(void **state) {
     ERG_PASS(erg_node_stop(a));
 }
 
+/* Two "hosts" on the loopback (127.0.0.1 and 127.0.0.2), each with its
+ * own registrar on the same port: a node of one looks the nodes of the
+ * other up by asking that host's registrar over UDP, as Ergo's do. */
+static void test_other_hosts_are_asked_over_udp(void **state) {
+    (void)state;
+    uint16_t rport = free_port();
+    erg_node_t *near = start_echo_at("near@127.0.0.1", "127.0.0.1", rport);
+    erg_node_t *far = start_echo_at("far@127.0.0.2", "127.0.0.2", rport);
+    erg_node_t *far2 = start_echo_at("far2@127.0.0.2", "127.0.0.2", rport);
+    assert_true(erg_net_registrar_serving(near));
+    assert_true(erg_net_registrar_serving(far));
+    assert_false(erg_net_registrar_serving(far2));
+    ERG_PASS(call_echo(near, "far@127.0.0.2"));  /* a serving node */
+    ERG_PASS(call_echo(near, "far2@127.0.0.2")); /* one registered there */
+    ERG_PASS(call_echo(far2, "near@127.0.0.1")); /* a client asks too */
+    /* A name that host's registrar does not know. */
+    ERG_FAIL(erg_net_connect(near, "nobody@127.0.0.2"), ERG_ENOROUTE);
+    /* A host with no registrar: no answer within the time limit. */
+    erg_err_t rv = erg_net_connect(near, "x@127.0.0.3");
+    assert_true(rv == ERG_ETIMEDOUT || rv == ERG_ENOROUTE);
+    ERG_PASS(erg_node_stop(far2));
+    ERG_PASS(erg_node_stop(far));
+    ERG_PASS(erg_node_stop(near));
+}
+
 /* A raw connection to the registrar port. */
 static int dial(uint16_t port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -370,7 +409,6 @@ static void test_hostile_bytes_are_cut_off(void **state) {
     assert_int_equal(ans->port, erg_net_port(a));
     erg_registrar_resolved_v1_free(ans);
     close(fd);
-    erg__buf_free(&b);
     /* Random bytes after a good preamble, in bursts: every link is cut
      * off or times out, and nothing crashes. */
     srand(7);
@@ -388,6 +426,36 @@ static void test_hostile_bytes_are_cut_off(void **state) {
         (void)w; /* the server may have closed already */
         close(fd);
     }
+    /* Datagrams: noise is ignored, a lookup is answered. */
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in ua = {0};
+    ua.sin_family = AF_INET;
+    ua.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ua.sin_port = htons(rport);
+    assert_int_equal(connect(u, (struct sockaddr *)&ua, sizeof(ua)), 0);
+    struct timeval tv = {10, 0};
+    setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    for (int i = 0; i < 20; i++) {
+        uint8_t noise[600];
+        memcpy(noise, preamble, 8);
+        for (size_t k = 8; k < sizeof(noise); k++)
+            noise[k] = (uint8_t)rand();
+        assert_true(send(u, noise, 8 + (size_t)(rand() % 592), 0) > 0);
+    }
+    b.len = 8;
+    q.id = 77;
+    ERG_PASS(erg__frame_put_ctl(&b, 3, &erg_registrar_resolve_v1_desc, &q));
+    assert_true(send(u, b.p, b.len, 0) == (ssize_t)b.len);
+    ssize_t un = recv(u, in, sizeof(in), 0);
+    assert_true(un > 8);
+    assert_memory_equal(in, preamble, 8);
+    assert_int_equal(erg__frame_next(in + 8, (size_t)un - 8, 1024, &f), 1);
+    ERG_PASS(erg_registrar_resolved_v1_decode(f.payload, f.len, &ans));
+    assert_int_equal(ans->id, 77);
+    assert_int_equal(ans->port, erg_net_port(a));
+    erg_registrar_resolved_v1_free(ans);
+    close(u);
+    erg__buf_free(&b);
     /* The registrar still serves. */
     erg_node_t *b2 = start_node("hb@127.0.0.1", rport);
     ERG_PASS(call_echo(b2, "ha@127.0.0.1"));
@@ -494,6 +562,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_nodes_find_each_other_by_name),
         cmocka_unit_test(test_taken_name_is_refused),
         cmocka_unit_test(test_port_from_the_environment),
+        cmocka_unit_test(test_other_hosts_are_asked_over_udp),
         cmocka_unit_test(test_hostile_bytes_are_cut_off),
         cmocka_unit_test(test_kill_9_of_the_server_hands_over),
     };

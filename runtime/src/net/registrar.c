@@ -91,6 +91,8 @@ typedef struct rpend_s {
     struct rpend_s *next;
     uint32_t id;
     bool sent; /* on the current link */
+    bool udp;  /* asked of another host's registrar, at `to` */
+    struct sockaddr_storage to;
     erg__peer_t *peer; /* retained */
 } rpend_t;
 
@@ -103,6 +105,9 @@ struct erg__registrar_s {
     rstate_t state; /* loop thread; read elsewhere through `serving` */
     _Atomic bool serving;
     uv_tcp_t *listener;
+    uv_udp_t *udp_srv; /* serving: lookups from other hosts */
+    uv_udp_t *udp_cli; /* lookups of nodes of other hosts */
+    char self_hostpart[256]; /* the host part of our node's name */
     rconn_t *link;
     erg__queue_t conns;
     erg__hmap_t table; /* node hash -> entry_t */
@@ -472,6 +477,182 @@ static void on_inbound(uv_stream_t *server, int status) {
 
 static void on_listener_closed(uv_handle_t *h) { erg__free(h); }
 
+/* ---- lookups over UDP, between hosts ----------------------------------------- */
+
+/*
+ * As Ergo's, a serving registrar also answers Resolve datagrams on its
+ * port, so nodes of other hosts can look its nodes up without
+ * registering: a datagram holds the preamble and one frame. Answers go to
+ * the sender; a sender that floods gets its excess dropped (bounded send
+ * queue), and an answer is no larger than the question plus an address.
+ */
+
+#define UDP_QUEUE_MAX 256
+
+typedef struct usend_s {
+    uv_udp_send_t req;
+    erg__buf_t buf;
+} usend_t;
+
+static void on_usent(uv_udp_send_t *req, int status) {
+    (void)status;
+    usend_t *u = (usend_t *)req;
+    erg__buf_free(&u->buf);
+    erg__free(u);
+}
+
+static void udp_send(uv_udp_t *h, const struct sockaddr *to, uint8_t kind,
+                     const erg_codec_desc_t *desc, const void *value) {
+    if (uv_udp_get_send_queue_count(h) > UDP_QUEUE_MAX)
+        return;
+    usend_t *u = erg__calloc(1, sizeof(*u));
+    if (u == NULL)
+        return;
+    if (erg__buf_reserve(&u->buf, PREAMBLE_SIZE) == ERG_OK) {
+        put_preamble(&u->buf);
+        if (erg__frame_put_ctl(&u->buf, kind, desc, value) == ERG_OK) {
+            uv_buf_t b = uv_buf_init((char *)u->buf.p, (unsigned)u->buf.len);
+            if (uv_udp_send(&u->req, h, &b, 1, to, on_usent) == 0)
+                return;
+        }
+    }
+    erg__buf_free(&u->buf);
+    erg__free(u);
+}
+
+static void on_ualloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+    (void)suggested;
+    /* One datagram at a time (no recvmmsg): a buffer of the handle's. */
+    *buf = uv_buf_init((char *)((uv_udp_t *)h + 1), INBUF_SIZE);
+}
+
+/* The one frame of a datagram, or false. */
+static bool datagram_frame(const uv_buf_t *buf, ssize_t n, uint8_t kind,
+                           erg__frame_t *f) {
+    const uint8_t *p = (const uint8_t *)buf->base;
+    if (n < PREAMBLE_SIZE || !preamble_ok(p))
+        return false;
+    size_t len = (size_t)n - PREAMBLE_SIZE;
+    return erg__frame_next(p + PREAMBLE_SIZE, len, FRAME_MAX, f) == 1 &&
+           f->consumed == len && f->kind == kind;
+}
+
+static void on_udp_query(uv_udp_t *h, ssize_t n, const uv_buf_t *buf,
+                         const struct sockaddr *from, unsigned flags) {
+    erg__registrar_t *r = h->data;
+    erg__frame_t f;
+    void *v = NULL;
+    if (n <= 0 || from == NULL || (flags & UV_UDP_PARTIAL) ||
+        r->state != RS_SERVING || !datagram_frame(buf, n, KIND_RESOLVE, &f) ||
+        erg_codec_decode(&erg_registrar_resolve_v1_desc, f.payload, f.len,
+                         &v) != ERG_OK)
+        return;
+    const erg_registrar_resolve_v1_t *m = v;
+    char name[256];
+    const entry_t *e = NULL;
+    erg_registrar_resolved_v1_t ans = {m->id, ERG_ENOROUTE, {"", 0}, 0};
+    if (copy_str(name, sizeof(name), m->node) &&
+        table_find(r, name, &e) == ERG_OK) {
+        ans.code = ERG_OK;
+        ans.host = str_of(e->host);
+        ans.port = e->port;
+    }
+    erg_codec_free(&erg_registrar_resolve_v1_desc, v);
+    udp_send(h, from, KIND_RESOLVED, &erg_registrar_resolved_v1_desc, &ans);
+}
+
+static void on_udp_closed(uv_handle_t *h) { erg__free(h); }
+
+/* A UDP handle followed by its receive buffer. */
+static uv_udp_t *udp_new(erg__registrar_t *r) {
+    uv_udp_t *h = erg__calloc(1, sizeof(*h) + INBUF_SIZE);
+    if (h == NULL)
+        return NULL;
+    uv_udp_init(&r->net->loop, h);
+    h->data = r;
+    return h;
+}
+
+static void udp_close(uv_udp_t **h) {
+    if (*h != NULL)
+        uv_close((uv_handle_t *)*h, on_udp_closed);
+    *h = NULL;
+}
+
+static void udp_serve(erg__registrar_t *r, const struct sockaddr *sa) {
+    uv_udp_t *h = udp_new(r);
+    if (h == NULL)
+        return;
+    if (uv_udp_bind(h, sa, 0) != 0 ||
+        uv_udp_recv_start(h, on_ualloc, on_udp_query) != 0) {
+        udp_close(&h);
+        logf_(r, ERG_LOG_WARNING, "registrar: %s%s", "UDP port taken: ",
+              "nodes of other hosts cannot look ours up");
+        return;
+    }
+    r->udp_srv = h;
+}
+
+static bool same_addr(const struct sockaddr *a, const struct sockaddr_storage *b) {
+    if (a->sa_family != b->ss_family)
+        return false;
+    if (a->sa_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port &&
+               x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+    return x->sin6_port == y->sin6_port &&
+           memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+static void pend_answer(erg__registrar_t *r, rpend_t **at, erg_err_t rv,
+                        const char *host, uint16_t port, const char *why);
+static void pend_resolved(erg__registrar_t *r, rpend_t **at,
+                          const erg_registrar_resolved_v1_t *m);
+
+/* An answer from another host's registrar: only from where we asked. */
+static void on_udp_answer(uv_udp_t *h, ssize_t n, const uv_buf_t *buf,
+                          const struct sockaddr *from, unsigned flags) {
+    erg__registrar_t *r = h->data;
+    erg__frame_t f;
+    void *v = NULL;
+    if (n <= 0 || from == NULL || (flags & UV_UDP_PARTIAL) ||
+        !datagram_frame(buf, n, KIND_RESOLVED, &f) ||
+        erg_codec_decode(&erg_registrar_resolved_v1_desc, f.payload, f.len,
+                         &v) != ERG_OK)
+        return;
+    const erg_registrar_resolved_v1_t *m = v;
+    for (rpend_t **at = &r->pend; *at != NULL; at = &(*at)->next)
+        if ((*at)->udp && (*at)->id == m->id && same_addr(from, &(*at)->to)) {
+            pend_resolved(r, at, m);
+            break;
+        }
+    erg_codec_free(&erg_registrar_resolved_v1_desc, v);
+}
+
+/* Asks host's registrar (at our registrar port) where p is. */
+static bool udp_ask(erg__registrar_t *r, rpend_t *p, const char *host) {
+    if (!ip_literal(host, r->port, &p->to))
+        return false;
+    if (r->udp_cli == NULL) {
+        uv_udp_t *h = udp_new(r);
+        if (h == NULL)
+            return false;
+        if (uv_udp_recv_start(h, on_ualloc, on_udp_answer) != 0) {
+            udp_close(&h);
+            return false;
+        }
+        r->udp_cli = h;
+    }
+    p->udp = true;
+    p->sent = true;
+    erg_registrar_resolve_v1_t m = {p->id, str_of(p->peer->name)};
+    udp_send(r->udp_cli, (const struct sockaddr *)&p->to, KIND_RESOLVE,
+             &erg_registrar_resolve_v1_desc, &m);
+    return true;
+}
+
 /* Binds the registrar port: true when this node now serves. */
 static bool try_serve(erg__registrar_t *r) {
     struct sockaddr_storage sa;
@@ -488,6 +669,7 @@ static bool try_serve(erg__registrar_t *r) {
         return false;
     }
     r->listener = l;
+    udp_serve(r, (struct sockaddr *)&sa);
     table_clear(r);
     if (r->self_port != 0)
         table_add(r, erg_node_name(r->net->node), r->self_host, r->self_port,
@@ -522,13 +704,30 @@ static void pend_answer(erg__registrar_t *r, rpend_t **at, erg_err_t rv,
 
 /* We serve now: what we were waiting for is answered from our table. */
 static void answer_all_locally(erg__registrar_t *r) {
-    while (r->pend != NULL) {
+    for (rpend_t **at = &r->pend; *at != NULL;) {
+        if ((*at)->udp) {
+            at = &(*at)->next;
+            continue;
+        }
         const entry_t *e = NULL;
-        erg_err_t rv = table_find(r, r->pend->peer->name, &e);
-        pend_answer(r, &r->pend, rv, rv == ERG_OK ? e->host : NULL,
+        erg_err_t rv = table_find(r, (*at)->peer->name, &e);
+        pend_answer(r, at, rv, rv == ERG_OK ? e->host : NULL,
                     rv == ERG_OK ? e->port : 0,
                     "not registered with the registrar");
     }
+}
+
+/* A Resolved for the lookup at *at: dial, or no route. */
+static void pend_resolved(erg__registrar_t *r, rpend_t **at,
+                          const erg_registrar_resolved_v1_t *m) {
+    char host[64];
+    struct sockaddr_storage sa;
+    if (m->code == ERG_OK && copy_str(host, sizeof(host), m->host) &&
+        m->port != 0 && ip_literal(host, m->port, &sa))
+        pend_answer(r, at, ERG_OK, host, m->port, NULL);
+    else
+        pend_answer(r, at, ERG_ENOROUTE, NULL, 0,
+                    "not registered with the registrar");
 }
 
 static bool client_frame(rconn_t *c, const erg__frame_t *f) {
@@ -557,7 +756,7 @@ static bool client_frame(rconn_t *c, const erg__frame_t *f) {
               erg_node_name(r->net->node), "");
         start_done(r, ERG_OK);
         for (rpend_t *p = r->pend; p != NULL && r->link == c; p = p->next)
-            if (!p->sent)
+            if (!p->sent && !p->udp)
                 send_resolve(r, p);
         return true;
     }
@@ -565,20 +764,11 @@ static bool client_frame(rconn_t *c, const erg__frame_t *f) {
         erg_codec_decode(&erg_registrar_resolved_v1_desc, f->payload, f->len,
                          &v) == ERG_OK) {
         const erg_registrar_resolved_v1_t *m = v;
-        char host[64];
-        struct sockaddr_storage sa;
-        bool ok = copy_str(host, sizeof(host), m->host);
-        for (rpend_t **at = &r->pend; *at != NULL; at = &(*at)->next) {
-            if ((*at)->id != m->id)
-                continue;
-            if (m->code == ERG_OK && ok && m->port != 0 &&
-                ip_literal(host, m->port, &sa))
-                pend_answer(r, at, ERG_OK, host, m->port, NULL);
-            else
-                pend_answer(r, at, ERG_ENOROUTE, NULL, 0,
-                            "not registered with the registrar");
-            break;
-        }
+        for (rpend_t **at = &r->pend; *at != NULL; at = &(*at)->next)
+            if (!(*at)->udp && (*at)->id == m->id) {
+                pend_resolved(r, at, m);
+                break;
+            }
         erg_codec_free(&erg_registrar_resolved_v1_desc, v);
         return true; /* an unknown id: a lookup already given up */
     }
@@ -627,7 +817,8 @@ static void schedule_retry(erg__registrar_t *r) {
  * the next one, and we start over. */
 static void lost_link(erg__registrar_t *r) {
     for (rpend_t *p = r->pend; p != NULL; p = p->next)
-        p->sent = false;
+        if (!p->udp)
+            p->sent = false;
     if (r->state == RS_REGISTERED)
         logf_(r, ERG_LOG_WARNING, "registrar: lost the serving node%s%s",
               "", ", trying to take over");
@@ -717,6 +908,9 @@ erg_err_t erg__registrar_start(erg__net_t *net, const char *self_host,
         sh = "127.0.0.1";
     snprintf(r->self_host, sizeof(r->self_host), "%s", sh);
     r->self_port = self_port;
+    const char *at = strchr(erg_node_name(net->node), '@');
+    snprintf(r->self_hostpart, sizeof(r->self_hostpart), "%s",
+             at != NULL ? at + 1 : "");
     struct sockaddr_storage sa;
     if (strlen(o->host != NULL ? o->host : "") >= sizeof(r->host) ||
         !ip_literal(r->host, r->port, &sa)) {
@@ -761,6 +955,8 @@ void erg__registrar_stop(erg__net_t *net) {
         uv_close((uv_handle_t *)r->listener, on_listener_closed);
         r->listener = NULL;
     }
+    udp_close(&r->udp_srv);
+    udp_close(&r->udp_cli);
     if (r->link != NULL)
         conn_close(r->link);
     while (!erg__queue_empty(&r->conns)) {
@@ -794,9 +990,24 @@ void erg__registrar_free(erg__registrar_t *r) {
     erg__free(r);
 }
 
+/* A node name's host part, "localhost" read as 127.0.0.1. */
+static const char *host_part(const char *name) {
+    const char *at = strchr(name, '@');
+    const char *h = at != NULL ? at + 1 : "";
+    return strcmp(h, "localhost") == 0 ? "127.0.0.1" : h;
+}
+
 void erg__registrar_resolve(erg__net_t *net, erg__peer_t *p) {
     erg__registrar_t *r = net->registrar;
-    if (r->state == RS_SERVING) {
+    const char *theirs = host_part(p->name);
+    const char *ours = strcmp(r->self_hostpart, "localhost") == 0
+                           ? "127.0.0.1"
+                           : r->self_hostpart;
+    struct sockaddr_storage sa;
+    /* A node of another host (named by an IP address): as Ergo, ask the
+     * registrar of that host over UDP. */
+    bool remote = strcmp(theirs, ours) != 0 && ip_literal(theirs, 1, &sa);
+    if (r->state == RS_SERVING && !remote) {
         const entry_t *e = NULL;
         erg_err_t rv = table_find(r, p->name, &e);
         erg__net_resolved(p, rv, rv == ERG_OK ? e->host : NULL,
@@ -818,6 +1029,12 @@ void erg__registrar_resolve(erg__net_t *net, erg__peer_t *p) {
     q->next = r->pend;
     r->pend = q;
     r->npend++;
+    if (remote) {
+        if (!udp_ask(r, q, theirs))
+            pend_answer(r, &r->pend, ERG_ENOROUTE, NULL, 0,
+                        "cannot ask that host's registrar");
+        return;
+    }
     /* Not registered now: sent once the link is back (the peer's pool
      * timer bounds the wait). */
     if (r->state == RS_REGISTERED && r->link != NULL)
