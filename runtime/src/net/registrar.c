@@ -25,7 +25,9 @@
  * travel over it as Resolve frames. When the link drops (the serving node
  * died or stopped), every client starts over: bind, else connect, with a
  * capped exponential backoff and a little jitter so they do not all knock
- * at once. Whoever binds serves; the others register with it.
+ * at once. Whoever binds serves; the others register with it. A name
+ * whose host part is another host's IP address is asked of that host's
+ * registrar over UDP instead, as Ergo does.
  *
  * Every input is bounded: a link's bytes go into a fixed buffer of one
  * preamble and one frame (frames are capped at FRAME_MAX), a server keeps
