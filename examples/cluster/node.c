@@ -247,6 +247,7 @@ int main(int argc, char **argv) {
     erg_acceptor_opts_t acc = {"127.0.0.1", (uint16_t)atoi(argv[2]), 0};
     erg_net_opts_t n;
     erg_net_opts_init(&n);
+    n.registrar.disable = true; /* static routes: the demo knows its ports */
     n.cookie = "rolling-upgrade";
     n.acceptors = &acc;
     n.nacceptors = 1;

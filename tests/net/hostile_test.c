@@ -24,6 +24,7 @@ static erg_node_t *start_node(const char *name) {
     erg_acceptor_opts_t acc = {"127.0.0.1", 0, 0};
     erg_net_opts_t n;
     erg_net_opts_init(&n);
+    n.registrar.disable = true; /* static routes; tests run in parallel */
     n.cookie = "hostile";
     n.acceptors = &acc;
     n.nacceptors = 1;
@@ -135,6 +136,7 @@ static void test_acceptors(void **state) {
                                   {"127.0.0.1", 0, 0}};
     erg_net_opts_t n;
     erg_net_opts_init(&n);
+    n.registrar.disable = true; /* static routes; tests run in parallel */
     n.cookie = "hostile";
     n.acceptors = acc;
     n.nacceptors = 2;

@@ -21,6 +21,7 @@ static erg_node_t *start_node(const char *name, uint64_t flags) {
     erg_acceptor_opts_t acc = {"127.0.0.1", 0, 0};
     erg_net_opts_t n;
     erg_net_opts_init(&n);
+    n.registrar.disable = true; /* static routes; tests run in parallel */
     n.cookie = "spawn-test";
     n.acceptors = &acc;
     n.nacceptors = 1;
