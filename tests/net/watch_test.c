@@ -150,6 +150,19 @@ static erg_err_t send_reason(erg_node_t *node, erg_target_t to, int32_t r) {
     return rv;
 }
 
+/* A process that makes an alias in init and publishes it through args. */
+static erg_reason_t aliased_init(erg_proc_t *self, void *args) {
+    return erg_alias_create(self, (erg_alias_t *)args) == ERG_OK
+               ? ERG_REASON_NONE
+               : ERG_REASON_PANIC;
+}
+
+static const erg_behavior_t aliased = {
+    .name = "aliased",
+    .init = aliased_init,
+    .handle_message = idle_message,
+};
+
 /* ---- in one process -------------------------------------------------------- */
 
 static void test_monitor_pid_and_name(void **state) {
@@ -176,6 +189,19 @@ static void test_monitor_pid_and_name(void **state) {
     assert_int_equal(atomic_load(&w1.reason), ERG_REASON_USER + 7);
     assert_int_equal(atomic_load(&w2.reason), ERG_REASON_SHUTDOWN);
     assert_int_equal(w2.kind_seen, ERG_TARGET_NAME);
+    /* By alias: messages reach it, and its exit fires the monitor. */
+    erg_alias_t alias;
+    erg_pid_t t3;
+    ERG_PASS(erg_node_spawn(b, &aliased, NULL, &alias, &t3));
+    watcher_t wa = {.target = erg_to_alias(alias)};
+    erg_pid_t pa;
+    ERG_PASS(erg_node_spawn(a, &watcher, NULL, &wa, &pa));
+    ERG_PASS(wa.watch_rv);
+    sleep_ms(100);
+    ERG_PASS(send_reason(a, erg_to_alias(alias), ERG_REASON_USER + 9));
+    assert_true(wait_for(&wa.downs, 1));
+    assert_int_equal(atomic_load(&wa.reason), ERG_REASON_USER + 9);
+    assert_int_equal(wa.kind_seen, ERG_TARGET_ALIAS);
     /* A process that never existed: a down with ERG_ENOPROC. */
     erg_pid_t ghost = t1;
     ghost.id += 1000;
