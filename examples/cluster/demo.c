@@ -45,20 +45,27 @@ static void sleep_ms(long ms) {
     nanosleep(&ts, NULL);
 }
 
-/* A port no one listens on now (the nodes keep theirs across restarts). */
+/* A port no one listens on now, below the range the system gives port-0
+ * binds, so nothing takes it while its node restarts. */
 static unsigned free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(sa);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-        perror("demo: free port");
-        exit(1);
+    static unsigned next;
+    if (next == 0)
+        next = 20000 + (unsigned)getpid() % 12000;
+    for (unsigned i = 0; i < 4096; i++) {
+        unsigned port = 20000 + (next++ - 20000) % 12000;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = {0};
+        sa.sin_family = AF_INET;
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        sa.sin_port = htons((uint16_t)port);
+        int ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (ok)
+            return port;
     }
-    close(fd);
-    return ntohs(sa.sin_port);
+    fprintf(stderr, "demo: no free port\n");
+    exit(1);
 }
 
 /* Starts node i on revision rev and waits for its "ready" line. */

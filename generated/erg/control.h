@@ -64,7 +64,8 @@ struct erg_net_hello_v1_s {
 };
 
 /* message erg.net.Proof v1
- * The proof of knowing the cookie: HMAC-SHA256 over both nonces and names.
+ * The proof of knowing the cookie: HMAC-SHA256 keyed by it over a label,
+ * the prover's role, both nonces and both names (docs/wire-format.md).
  */
 struct erg_net_proof_v1_s {
     erg_bytes_t mac;
@@ -100,8 +101,8 @@ struct erg_net_registry_v1_s {
 };
 
 /* union erg.net.Target
- * Where a frame goes: a process by pid, registered name or alias, or (for
- * links and monitors only) a registered event.
+ * Where a frame goes: a process by pid, registered name or alias, or (in
+ * a Watch only; an Envelope naming one is refused) a registered event.
  */
 struct erg_net_target_s {
     erg_net_target_tag_t tag;

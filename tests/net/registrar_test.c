@@ -32,17 +32,7 @@ static void sleep_ms(long ms) {
     nanosleep(&ts, NULL);
 }
 
-static uint16_t free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-    socklen_t len = sizeof(sa);
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
+static uint16_t free_port(void) { return erg_test_free_port(); }
 
 /* ---- actors ---------------------------------------------------------------- */
 

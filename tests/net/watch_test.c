@@ -392,17 +392,7 @@ static void test_remote_event(void **state) {
 
 /* ---- a node in another process, killed --------------------------------------- */
 
-static uint16_t free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-    socklen_t len = sizeof(sa);
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
+static uint16_t free_port(void) { return erg_test_free_port(); }
 
 /* Runs node k@127.0.0.1 on port with a process named "rec" and reports
  * "up" through fd, then waits to be killed. Never returns. */

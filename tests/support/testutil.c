@@ -2,7 +2,11 @@
 /* testutil.c: the thread-safe counting, failure-injecting test allocator. */
 #include "testutil.h"
 
+#include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,4 +108,32 @@ int erg_test_teardown_alloc(void **state) {
     (void)state;
     erg_reset_allocator();
     return atomic_load(&live_blocks) == 0 ? 0 : -1;
+}
+
+/* Ports the system hands out for port 0 start at 32768 on Linux; a port
+ * below that, checked free for TCP and UDP, cannot be taken from under a
+ * test by some node's ephemeral bind between the check and its use. */
+uint16_t erg_test_free_port(void) {
+    static atomic_uint seq;
+    unsigned salt = (unsigned)getpid() * 7919u + atomic_fetch_add(&seq, 1);
+    for (unsigned i = 0; i < 4096; i++) {
+        uint16_t port = (uint16_t)(20000 + (salt + i * 101u) % 12000u);
+        int t = socket(AF_INET, SOCK_STREAM, 0);
+        int u = socket(AF_INET, SOCK_DGRAM, 0);
+        struct sockaddr_in sa = {0};
+        sa.sin_family = AF_INET;
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        sa.sin_port = htons(port);
+        bool ok = t >= 0 && u >= 0 &&
+                  bind(t, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+                  bind(u, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+        if (t >= 0)
+            close(t);
+        if (u >= 0)
+            close(u);
+        if (ok)
+            return port;
+    }
+    fail_msg("no free port below the ephemeral range");
+    return 0;
 }

@@ -45,6 +45,11 @@ long erg_test_alloc_count(void);
  * 0 turns failure injection off. */
 void erg_test_alloc_fail_after(long n);
 
+/* erg_test_free_port: a loopback port free for TCP and UDP now, below the
+ * range the system gives port-0 binds, so tests running in parallel and
+ * nodes binding port 0 do not take it meanwhile. */
+uint16_t erg_test_free_port(void);
+
 /* cmocka group setup/teardown wrappers around the counting allocator. */
 int erg_test_setup_alloc(void **state);
 int erg_test_teardown_alloc(void **state);

@@ -581,11 +581,13 @@ static bool local_target(erg__net_t *net, const erg_net_target_t *t,
     case ERG_NET_TARGET_NAME:
         *out = erg_to_name(t->u.name.ptr);
         return true;
-    default: {
+    case ERG_NET_TARGET_ALIAS: {
         erg_ref_t r = ref_from_wire(&t->u.alias);
         *out = erg_to_alias((erg_alias_t){r.node, r.creation, r.id});
         return r.node == net->node->hash;
     }
+    default: /* an event takes links and monitors, not messages */
+        return false;
     }
 }
 
