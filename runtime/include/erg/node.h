@@ -37,7 +37,8 @@ typedef struct erg_node_opts_s {
     erg_log_level_t log_level;    /* default ERG_LOG_INFO */
     unsigned workers;             /* 0 = one per online core */
     uint32_t shutdown_timeout_ms; /* 0 = 3 minutes */
-    unsigned max_per_turn;        /* messages per turn; 0 = 64 */
+    unsigned max_per_turn;        /* messages handled + sent per turn;
+                                     0 = 64 */
     bool no_default_logger;       /* don't print records to stderr */
     /* Applications (app.h) to load and start in this order once the node
      * runs, as Ergo's NodeOptions.Applications; the array and what it

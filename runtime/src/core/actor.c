@@ -206,6 +206,8 @@ static erg_err_t deliver_ex(erg_node_t *node, erg_proc_t *self,
                             erg__task_t **inline_task) {
     if (msg == NULL)
         return ERG_EINVAL;
+    if (self != NULL)
+        self->sends++;
     if (erg__net_is_remote(node, target))
         return erg__net_deliver(node, from, target, msg, prio,
                                 kind == ERG__MAIL_CALL, false, ref);
@@ -788,8 +790,13 @@ static erg__task_status_t proc_run(erg__task_t *task, unsigned max) {
     }
     /* Let urgent mail that arrived since the last turn overtake. */
     erg__mailbox_fetch(&p->mb);
+    /* A turn's budget counts what the process handled and what it sent,
+     * as Erlang's reductions do: a sender flooding an idle receiver yields
+     * the worker as often as the receiver does, so the backlog stays
+     * small (a handler itself still cannot be preempted). */
+    p->sends = 0;
     unsigned n = 0;
-    for (; n < max; n++) {
+    for (; n + p->sends < max; n++) {
         if (atomic_load_explicit(&p->dead, memory_order_acquire)) {
             finalize(p);
             return ERG__TASK_IDLE;
@@ -816,7 +823,7 @@ static erg__task_status_t proc_run(erg__task_t *task, unsigned max) {
     }
     set_state(p, ERG_PROC_SLEEP);
     current = NULL;
-    if (n == max)
+    if (n + p->sends >= max)
         return ERG__TASK_MORE;
     /* After a successful block another worker may run p: hands off. */
     if (erg__mailbox_try_block(&p->mb))

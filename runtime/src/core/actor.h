@@ -106,6 +106,7 @@ struct erg_proc_s {
     erg__mailbox_node_t kill_node;
     uint8_t priority;
     uint8_t cur_queue; /* the queue of the mail being handled */
+    unsigned sends;    /* sends this turn: they count toward its budget */
     bool init_called;
     max_align_t state_data[];
 };
