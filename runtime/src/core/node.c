@@ -15,6 +15,7 @@
 #include "core/actor.h"
 #include "core/event.h"
 #include "util/alloc.h"
+#include "util/mutex.h"
 
 enum {
     DEFAULT_SHUTDOWN_MS = 180000,
@@ -403,7 +404,7 @@ erg_err_t erg_node_start(const char *name, const erg_node_opts_t *opts,
     erg__hmap_init(&node->aliases);
     erg__hmap_init(&node->events);
     for (int i = 0; i < ERG__WAITER_SHARDS; i++) {
-        pthread_mutex_init(&node->waiters[i].lock, NULL);
+        erg__mutex_init_short(&node->waiters[i].lock);
         erg__hmap_init(&node->waiters[i].map);
     }
     erg_err_t rv = ERG_OK;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "util/alloc.h"
+#include "util/mutex.h"
 #include "util/hmap.h"
 
 enum {
@@ -119,7 +120,7 @@ erg_err_t erg__timers_new(erg__timers_t **out) {
     if (uv_async_init(&tm->loop, &tm->async, on_async) != 0)
         goto fail_async;
     tm->async.data = tm;
-    if (pthread_mutex_init(&tm->lock, NULL) != 0)
+    if (erg__mutex_init_short(&tm->lock) != 0)
         goto fail_mutex;
     erg__queue_init(&tm->inbox);
     erg__hmap_init(&tm->pending);

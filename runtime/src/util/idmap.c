@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "util/alloc.h"
+#include "util/mutex.h"
 
 enum {
     SHARD_BITS = 6,
@@ -62,7 +63,7 @@ erg_err_t erg__idmap_new(uint64_t first_id, erg__idmap_retain_cb retain,
     if (m == NULL)
         return ERG_ENOMEM;
     for (int i = 0; i < NSHARDS; i++) {
-        if (pthread_mutex_init(&m->shards[i].lock, NULL) != 0) {
+        if (erg__mutex_init_short(&m->shards[i].lock) != 0) {
             while (i-- > 0)
                 pthread_mutex_destroy(&m->shards[i].lock);
             erg__free(m);
