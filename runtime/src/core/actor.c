@@ -522,19 +522,23 @@ void erg__kill(erg_proc_t *p, erg_reason_t reason) {
  * until then), so w is still there; once the holder is dead its own
  * unpublish owns the list and frees w.
  */
+/* Takes w out of holder h's incoming list and its counts; under h's lock. */
+static void unhook_watch(erg_proc_t *h, erg__watch_t *w) {
+    erg__queue_remove(&w->link);
+    if (!w->fired && w->kind == ERG__WATCH_LINK)
+        h->nlinks_in--;
+    else if (!w->fired)
+        h->nmonitors_in--;
+}
+
 static void drop_watch(erg_node_t *node, erg_pid_t holder, erg__watch_t *w) {
     erg_proc_t *h = erg__idmap_get(node->procs, holder.id);
     if (h == NULL)
         return;
     erg__spin_lock(&h->lock);
     bool mine = !atomic_load_explicit(&h->dead, memory_order_relaxed);
-    if (mine) {
-        erg__queue_remove(&w->link);
-        if (!w->fired && w->kind == ERG__WATCH_LINK)
-            h->nlinks_in--;
-        else if (!w->fired)
-            h->nmonitors_in--;
-    }
+    if (mine)
+        unhook_watch(h, w);
     erg__spin_unlock(&h->lock);
     if (mine)
         erg__free(w);
@@ -1722,13 +1726,8 @@ void erg__unwatch_for_remote(erg_node_t *node, erg_pid_t holder,
                 break;
             }
         }
-        if (found != NULL) {
-            erg__queue_remove(&found->link);
-            if (!found->fired && found->kind == ERG__WATCH_LINK)
-                h->nlinks_in--;
-            else if (!found->fired)
-                h->nmonitors_in--;
-        }
+        if (found != NULL)
+            unhook_watch(h, found);
     }
     erg__spin_unlock(&h->lock);
     erg__free(found);

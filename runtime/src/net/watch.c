@@ -188,11 +188,8 @@ void erg__net_unwatch(erg_node_t *node, erg_ref_t ref) {
     erg__free(w);
 }
 
-void erg__net_down(erg_node_t *node, erg_pid_t owner, erg_ref_t ref,
-                   erg_pid_t from, bool link, erg_reason_t reason) {
-    erg__net_t *net = node->net;
-    if (net == NULL)
-        return;
+/* Takes the held record of ref out of the table, or NULL. */
+static held_t *take_held(erg__net_t *net, erg_ref_t ref) {
     pthread_mutex_lock(&net->mu);
     held_t *h = erg__hmap_get_u64(&net->held, held_key(ref));
     if (h != NULL && erg_ref_equal(h->ref, ref))
@@ -200,7 +197,15 @@ void erg__net_down(erg_node_t *node, erg_pid_t owner, erg_ref_t ref,
     else
         h = NULL;
     pthread_mutex_unlock(&net->mu);
-    erg__free(h);
+    return h;
+}
+
+void erg__net_down(erg_node_t *node, erg_pid_t owner, erg_ref_t ref,
+                   erg_pid_t from, bool link, erg_reason_t reason) {
+    erg__net_t *net = node->net;
+    if (net == NULL)
+        return;
+    erg__free(take_held(net, ref));
     erg__pend_t e = {0};
     e.kind = ERG__FRAME_DOWN;
     e.from = from;
@@ -235,13 +240,7 @@ bool erg__watch_frame(erg__link_t *l, const erg__frame_t *f) {
     if (!ok)
         goto out;
     if (w->remove) {
-        pthread_mutex_lock(&net->mu);
-        held_t *h = erg__hmap_get_u64(&net->held, held_key(ref));
-        if (h != NULL && erg_ref_equal(h->ref, ref))
-            erg__hmap_del_u64(&net->held, held_key(ref));
-        else
-            h = NULL;
-        pthread_mutex_unlock(&net->mu);
+        held_t *h = take_held(net, ref);
         if (h != NULL)
             held_drop(node, h);
         goto out;
