@@ -12,23 +12,16 @@
 
 #include "erg/erg.h"
 #include "net/frame.h"
+#include "nettest.h"
 #include "testutil.h"
 
 static erg_node_t *start_node(const char *name) {
-    erg_node_opts_t o;
-    erg_node_opts_init(&o);
-    o.workers = 2;
-    o.no_default_logger = true;
-    erg_node_t *node = NULL;
-    ERG_PASS(erg_node_start(name, &o, &node));
-    erg_acceptor_opts_t acc = {"127.0.0.1", 0, 0};
+    erg_node_t *node = nt_node(name);
+    assert_non_null(node);
+    erg_acceptor_opts_t acc;
     erg_net_opts_t n;
-    erg_net_opts_init(&n);
-    n.registrar.disable = true; /* static routes; tests run in parallel */
-    n.cookie = "hostile";
-    n.acceptors = &acc;
-    n.nacceptors = 1;
-    n.handshake_timeout_ms = 500;
+    nt_net_opts(&n, &acc, "hostile", 0);
+    n.handshake_timeout_ms = 500; /* silence is cut off soon */
     ERG_PASS(erg_net_start(node, &n));
     return node;
 }

@@ -12,23 +12,9 @@
 #include "erg/net.h"
 #include "net/frame.h"
 #include "shop/payment.h"
+#include "nettest.h"
 #include "testutil.h"
 
-enum { WAIT_MS = 20000 };
-
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static bool wait_for(atomic_long *v, long target) {
-    for (long i = 0; i < WAIT_MS; i++) {
-        if (atomic_load(v) >= target)
-            return true;
-        sleep_ms(1);
-    }
-    return false;
-}
 
 /* ---- framing ------------------------------------------------------------- */
 
@@ -163,32 +149,18 @@ static const erg_codec_registry_t *const v1_regs[] = {&v1_registry};
 static erg_node_t *start_node(const char *name, const char *cookie,
                               const erg_codec_registry_t *const *regs,
                               unsigned nregs) {
-    erg_node_opts_t o;
-    erg_node_opts_init(&o);
-    o.workers = 2;
-    o.no_default_logger = true;
-    erg_node_t *node = NULL;
-    ERG_PASS(erg_node_start(name, &o, &node));
-    erg_acceptor_opts_t acc = {"127.0.0.1", 0, 0};
+    erg_node_t *node = nt_node(name);
+    assert_non_null(node);
+    erg_acceptor_opts_t acc;
     erg_net_opts_t n;
-    erg_net_opts_init(&n);
-    n.cookie = cookie;
-    n.acceptors = &acc;
-    n.nacceptors = 1;
+    nt_net_opts(&n, &acc, cookie, 0);
     n.registries = regs;
     n.nregistries = nregs;
-    n.handshake_timeout_ms = 3000;
-    n.registrar.disable = true; /* static routes only */
     ERG_PASS(erg_net_start(node, &n));
     assert_true(erg_net_port(node) != 0);
     return node;
 }
 
-/* Tells `from` where `to` accepts. */
-static void route(erg_node_t *from, erg_node_t *to) {
-    erg_route_t r = {erg_node_name(to), "127.0.0.1", erg_net_port(to)};
-    ERG_PASS(erg_net_add_route(from, &r));
-}
 
 static erg_msg_t *charge_v2(uint64_t order) {
     shop_payment_charge_request_v2_t v = SHOP_PAYMENT_CHARGE_REQUEST_V2_INIT;
@@ -205,22 +177,22 @@ static void test_remote_send_call(void **state) {
     memset(&seen_b, 0, sizeof(seen_b));
     erg_node_t *a = start_node("a@127.0.0.1", "secret", full_regs, 1);
     erg_node_t *b = start_node("b@127.0.0.1", "secret", full_regs, 1);
-    route(a, b);
+    nt_route_to(a, b);
     erg_pid_t rec;
     ERG_PASS(erg_node_spawn(b, &recorder, NULL, &seen_b, &rec));
     /* First use connects; the message waits for the handshake. */
     erg_target_t to = erg_to_remote_name("rec", "b@127.0.0.1");
     ERG_PASS(erg_node_send(a, to, charge_v2(7), 0));
-    assert_true(wait_for(&seen_b.v2, 1));
+    assert_true(nt_wait_for(&seen_b.v2, 1));
     assert_int_equal(atomic_load(&seen_b.last_order), 7);
     /* By pid, now that a knows b's name. */
     ERG_PASS(erg_node_send(a, erg_to_pid(rec), charge_v2(8), 0));
-    assert_true(wait_for(&seen_b.v2, 2));
+    assert_true(nt_wait_for(&seen_b.v2, 2));
     /* Untyped bytes travel as bytes. */
     erg_msg_t *raw;
     ERG_PASS(erg_msg_new_copy(NULL, "hello", 5, &raw));
     ERG_PASS(erg_node_send(a, to, raw, 0));
-    assert_true(wait_for(&seen_b.untyped, 1));
+    assert_true(nt_wait_for(&seen_b.untyped, 1));
     assert_string_equal(seen_b.bytes, "hello");
     /* A call, answered with a typed reply. */
     erg_msg_t *req = charge_v2(9), *reply = NULL;
@@ -267,13 +239,13 @@ static void test_downgrade_and_refusal(void **state) {
     memset(&seen_c, 0, sizeof(seen_c));
     erg_node_t *a = start_node("a@127.0.0.1", "secret", full_regs, 1);
     erg_node_t *c = start_node("c@127.0.0.1", "secret", v1_regs, 1);
-    route(a, c);
+    nt_route_to(a, c);
     erg_pid_t rec;
     ERG_PASS(erg_node_spawn(c, &recorder, NULL, &seen_c, &rec));
     ERG_PASS(erg_net_connect(a, "c@127.0.0.1"));
     /* v2 reaches the v1-only node as v1, converted by the sender. */
     ERG_PASS(erg_node_send(a, erg_to_pid(rec), charge_v2(11), 0));
-    assert_true(wait_for(&seen_c.v1, 1));
+    assert_true(nt_wait_for(&seen_c.v1, 1));
     assert_int_equal(atomic_load(&seen_c.v2), 0);
     assert_int_equal(atomic_load(&seen_c.last_order), 11);
     /* A type c does not have at all fails at once, naming the type. */
@@ -312,8 +284,8 @@ static void test_fingerprint_mismatch(void **state) {
     other_v1.fingerprint = other_fp;
     erg_node_t *a = start_node("a@127.0.0.1", "secret", full_regs, 1);
     erg_node_t *d = start_node("d@127.0.0.1", "secret", other_regs, 1);
-    route(a, d);
-    route(d, a);
+    nt_route_to(a, d);
+    nt_route_to(d, a);
     ERG_PASS(erg_net_connect(a, "d@127.0.0.1"));
     shop_payment_charge_request_v1_t v = {5, 100};
     erg_msg_t *m;
@@ -336,7 +308,7 @@ static void test_wrong_cookie(void **state) {
     (void)state;
     erg_node_t *a = start_node("a@127.0.0.1", "secret", full_regs, 1);
     erg_node_t *e = start_node("e@127.0.0.1", "another", full_regs, 1);
-    route(a, e);
+    nt_route_to(a, e);
     ERG_FAIL(erg_net_connect(a, "e@127.0.0.1"), ERG_EAUTH);
     const char *names[4];
     assert_int_equal(erg_net_peers(e, names, 4), 0);
@@ -362,8 +334,8 @@ static void test_crossing_dials(void **state) {
     for (int round = 0; round < 5; round++) {
         erg_node_t *a = start_node("a@127.0.0.1", "secret", full_regs, 1);
         erg_node_t *b = start_node("b@127.0.0.1", "secret", full_regs, 1);
-        route(a, b);
-        route(b, a);
+        nt_route_to(a, b);
+        nt_route_to(b, a);
         dial_t da = {a, "b@127.0.0.1", ERG_EUNKNOWN};
         dial_t db = {b, "a@127.0.0.1", ERG_EUNKNOWN};
         pthread_t ta, tb;
@@ -386,14 +358,14 @@ static void test_important(void **state) {
     memset(&seen_b, 0, sizeof(seen_b));
     erg_node_t *a = start_node("a@127.0.0.1", "secret", full_regs, 1);
     erg_node_t *b = start_node("b@127.0.0.1", "secret", full_regs, 1);
-    route(a, b);
+    nt_route_to(a, b);
     erg_pid_t rec;
     ERG_PASS(erg_node_spawn(b, &recorder, NULL, &seen_b, &rec));
     /* ERG_OK means: in the mailbox at the other node. */
     erg_msg_t *m = charge_v2(21);
     ERG_PASS(erg_node_send_important(
         a, erg_to_remote_name("rec", "b@127.0.0.1"), m));
-    assert_true(wait_for(&seen_b.v2, 1));
+    assert_true(nt_wait_for(&seen_b.v2, 1));
     /* A missing process comes back as that error, and the caller keeps
      * the message. */
     m = charge_v2(22);
@@ -430,7 +402,7 @@ static void test_limits(void **state) {
     n.max_message = 1024;
     n.flags = 0; /* no important delivery here */
     ERG_PASS(erg_net_start(b, &n));
-    route(a, b);
+    nt_route_to(a, b);
     erg_pid_t rec;
     ERG_PASS(erg_node_spawn(b, &recorder, NULL, &seen_b, &rec));
     ERG_PASS(erg_net_connect(a, "b@127.0.0.1"));
@@ -451,7 +423,7 @@ static void test_limits(void **state) {
     n.no_acceptor = true;
     n.link_buffer = 1;
     ERG_PASS(erg_net_start(c, &n));
-    route(c, b);
+    nt_route_to(c, b);
     ERG_PASS(erg_net_connect(c, "b@127.0.0.1"));
     long ok = 0, busy = 0;
     for (int i = 0; i < 20000; i++) {
@@ -466,8 +438,8 @@ static void test_limits(void **state) {
         }
     }
     assert_true(busy > 0);
-    assert_true(wait_for(&seen_b.untyped, ok));
-    sleep_ms(100);
+    assert_true(nt_wait_for(&seen_b.untyped, ok));
+    nt_sleep_ms(100);
     assert_int_equal(atomic_load(&seen_b.untyped), ok);
     ERG_PASS(erg_node_stop(c));
     ERG_PASS(erg_node_stop(b));

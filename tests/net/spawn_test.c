@@ -7,24 +7,17 @@
 
 #include "erg/erg.h"
 #include "shop/payment.h"
+#include "nettest.h"
 #include "testutil.h"
 
 static const erg_codec_registry_t *const regs[] = {&shop_payment_registry};
 
 static erg_node_t *start_node(const char *name, uint64_t flags) {
-    erg_node_opts_t o;
-    erg_node_opts_init(&o);
-    o.workers = 2;
-    o.no_default_logger = true;
-    erg_node_t *node = NULL;
-    ERG_PASS(erg_node_start(name, &o, &node));
-    erg_acceptor_opts_t acc = {"127.0.0.1", 0, 0};
+    erg_node_t *node = nt_node(name);
+    assert_non_null(node);
+    erg_acceptor_opts_t acc;
     erg_net_opts_t n;
-    erg_net_opts_init(&n);
-    n.registrar.disable = true; /* static routes; tests run in parallel */
-    n.cookie = "spawn-test";
-    n.acceptors = &acc;
-    n.nacceptors = 1;
+    nt_net_opts(&n, &acc, "spawn-test", 0);
     n.registries = regs;
     n.nregistries = 1;
     n.flags |= flags;
@@ -32,10 +25,6 @@ static erg_node_t *start_node(const char *name, uint64_t flags) {
     return node;
 }
 
-static void route(erg_node_t *from, erg_node_t *to) {
-    erg_route_t r = {erg_node_name(to), "127.0.0.1", erg_net_port(to)};
-    ERG_PASS(erg_net_add_route(from, &r));
-}
 
 /* A worker remembers the order id its spawn arguments carried. */
 static atomic_long worker_order;
@@ -64,8 +53,8 @@ static void test_remote_spawn(void **state) {
     (void)state;
     erg_node_t *a = start_node("sa@127.0.0.1", 0);
     erg_node_t *b = start_node("sb@127.0.0.1", ERG_NET_ALLOW_REMOTE_SPAWN);
-    route(a, b);
-    route(b, a);
+    nt_route_to(a, b);
+    nt_route_to(b, a);
     ERG_PASS(erg_net_allow_spawn(b, "worker", &worker, NULL, 0));
     const char *only_c[] = {"sc@127.0.0.1"};
     ERG_PASS(erg_net_allow_spawn(b, "for-c", &worker, only_c, 1));
@@ -117,7 +106,7 @@ static void test_remote_app(void **state) {
     erg_node_t *a = start_node("sa@127.0.0.1", 0);
     erg_node_t *b = start_node("sb@127.0.0.1",
                                ERG_NET_ALLOW_REMOTE_APP_START);
-    route(a, b);
+    nt_route_to(a, b);
     erg_app_member_t members[] = {{"billing-main", &member, {0}, NULL}};
     erg_spawn_opts_init(&members[0].opts);
     const char *tags[] = {"payments"};

@@ -16,23 +16,9 @@
 
 #include "erg/erg.h"
 #include "erg/net.h"
+#include "nettest.h"
 #include "testutil.h"
 
-enum { WAIT_MS = 20000 };
-
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static bool wait_for(atomic_long *v, long target) {
-    for (long i = 0; i < WAIT_MS; i++) {
-        if (atomic_load(v) >= target)
-            return true;
-        sleep_ms(1);
-    }
-    return false;
-}
 
 /* ---- actors ---------------------------------------------------------------- */
 
@@ -114,22 +100,14 @@ static const erg_behavior_t watcher = {
 
 /* ---- nodes ------------------------------------------------------------------- */
 
+/* NULL if it fails: a child process reports that by its exit status. */
 static erg_node_t *start_node(const char *name, uint16_t port) {
-    erg_node_opts_t o;
-    erg_node_opts_init(&o);
-    o.workers = 2;
-    o.no_default_logger = true;
-    erg_node_t *node = NULL;
-    if (erg_node_start(name, &o, &node) != ERG_OK)
+    erg_node_t *node = nt_node(name);
+    if (node == NULL)
         return NULL;
-    erg_acceptor_opts_t acc = {"127.0.0.1", port, 0};
+    erg_acceptor_opts_t acc;
     erg_net_opts_t n;
-    erg_net_opts_init(&n);
-    n.cookie = "watch-test";
-    n.acceptors = &acc;
-    n.nacceptors = 1;
-    n.handshake_timeout_ms = 3000;
-    n.registrar.disable = true; /* static routes only */
+    nt_net_opts(&n, &acc, "watch-test", port);
     if (erg_net_start(node, &n) != ERG_OK) {
         erg_node_stop(node);
         return NULL;
@@ -137,10 +115,6 @@ static erg_node_t *start_node(const char *name, uint16_t port) {
     return node;
 }
 
-static void route(erg_node_t *from, const char *name, uint16_t port) {
-    erg_route_t r = {name, "127.0.0.1", port};
-    ERG_PASS(erg_net_add_route(from, &r));
-}
 
 static erg_err_t send_reason(erg_node_t *node, erg_target_t to, int32_t r) {
     erg_msg_t *m;
@@ -171,7 +145,7 @@ static void test_monitor_pid_and_name(void **state) {
     erg_node_t *b = start_node("wb@127.0.0.1", 0);
     assert_non_null(a);
     assert_non_null(b);
-    route(a, "wb@127.0.0.1", erg_net_port(b));
+    nt_route(a, "wb@127.0.0.1", erg_net_port(b));
     erg_pid_t t1, t2;
     ERG_PASS(erg_node_spawn(b, &idle, NULL, (void *)"t2", &t2));
     ERG_PASS(erg_node_spawn(b, &idle, NULL, NULL, &t1));
@@ -181,11 +155,11 @@ static void test_monitor_pid_and_name(void **state) {
     ERG_PASS(erg_node_spawn(a, &watcher, NULL, &w1, &p1));
     ERG_PASS(erg_node_spawn(a, &watcher, NULL, &w2, &p2));
     ERG_PASS(w1.watch_rv);
-    sleep_ms(100); /* both watches reached b */
+    nt_sleep_ms(100); /* both watches reached b */
     ERG_PASS(send_reason(b, erg_to_pid(t1), ERG_REASON_USER + 7));
     ERG_PASS(send_reason(b, erg_to_pid(t2), ERG_REASON_SHUTDOWN));
-    assert_true(wait_for(&w1.downs, 1));
-    assert_true(wait_for(&w2.downs, 1));
+    assert_true(nt_wait_for(&w1.downs, 1));
+    assert_true(nt_wait_for(&w2.downs, 1));
     assert_int_equal(atomic_load(&w1.reason), ERG_REASON_USER + 7);
     assert_int_equal(atomic_load(&w2.reason), ERG_REASON_SHUTDOWN);
     assert_int_equal(w2.kind_seen, ERG_TARGET_NAME);
@@ -197,9 +171,9 @@ static void test_monitor_pid_and_name(void **state) {
     erg_pid_t pa;
     ERG_PASS(erg_node_spawn(a, &watcher, NULL, &wa, &pa));
     ERG_PASS(wa.watch_rv);
-    sleep_ms(100);
+    nt_sleep_ms(100);
     ERG_PASS(send_reason(a, erg_to_alias(alias), ERG_REASON_USER + 9));
-    assert_true(wait_for(&wa.downs, 1));
+    assert_true(nt_wait_for(&wa.downs, 1));
     assert_int_equal(atomic_load(&wa.reason), ERG_REASON_USER + 9);
     assert_int_equal(wa.kind_seen, ERG_TARGET_ALIAS);
     /* A process that never existed: a down with ERG_ENOPROC. */
@@ -208,9 +182,9 @@ static void test_monitor_pid_and_name(void **state) {
     watcher_t w3 = {.target = erg_to_pid(ghost)};
     erg_pid_t p3;
     ERG_PASS(erg_node_spawn(a, &watcher, NULL, &w3, &p3));
-    assert_true(wait_for(&w3.downs, 1));
+    assert_true(nt_wait_for(&w3.downs, 1));
     assert_int_equal(atomic_load(&w3.reason), ERG_ENOPROC);
-    sleep_ms(50);
+    nt_sleep_ms(50);
     assert_int_equal(atomic_load(&w1.downs), 1); /* exactly once */
     ERG_PASS(erg_node_stop(a));
     ERG_PASS(erg_node_stop(b));
@@ -220,7 +194,7 @@ static void test_link_and_unlink(void **state) {
     (void)state;
     erg_node_t *a = start_node("wa@127.0.0.1", 0);
     erg_node_t *b = start_node("wb@127.0.0.1", 0);
-    route(a, "wb@127.0.0.1", erg_net_port(b));
+    nt_route(a, "wb@127.0.0.1", erg_net_port(b));
     erg_pid_t t1, t2;
     ERG_PASS(erg_node_spawn(b, &idle, NULL, NULL, &t1));
     ERG_PASS(erg_node_spawn(b, &idle, NULL, NULL, &t2));
@@ -229,25 +203,25 @@ static void test_link_and_unlink(void **state) {
     erg_pid_t p1, p2;
     ERG_PASS(erg_node_spawn(a, &watcher, NULL, &w1, &p1));
     ERG_PASS(erg_node_spawn(a, &watcher, NULL, &w2, &p2));
-    sleep_ms(100);
+    nt_sleep_ms(100);
     /* w2 unlinks; its target's exit must then not reach it. */
     ERG_PASS(send_reason(a, erg_to_pid(p2), 0));
-    sleep_ms(100);
+    nt_sleep_ms(100);
     ERG_PASS(send_reason(b, erg_to_pid(t1), ERG_REASON_PANIC));
     ERG_PASS(send_reason(b, erg_to_pid(t2), ERG_REASON_PANIC));
-    assert_true(wait_for(&w1.exits, 1));
+    assert_true(nt_wait_for(&w1.exits, 1));
     assert_int_equal(atomic_load(&w1.reason), ERG_REASON_PANIC);
-    sleep_ms(200);
+    nt_sleep_ms(200);
     assert_int_equal(atomic_load(&w2.exits), 0);
     /* An exit signal across nodes. */
     erg_pid_t t3;
     ERG_PASS(erg_node_spawn(b, &idle, NULL, NULL, &t3));
     ERG_PASS(erg_node_send_exit(a, t3, ERG_REASON_USER + 1));
-    for (int i = 0; i < WAIT_MS; i++) {
+    for (int i = 0; i < NT_WAIT_MS; i++) {
         erg_proc_info_t info;
         if (erg_node_process_info(b, t3, &info) == ERG_ENOPROC)
             break;
-        sleep_ms(1);
+        nt_sleep_ms(1);
     }
     erg_proc_info_t info;
     ERG_FAIL(erg_node_process_info(b, t3, &info), ERG_ENOPROC);
@@ -259,7 +233,7 @@ static void test_disconnect_fires_once(void **state) {
     (void)state;
     erg_node_t *a = start_node("wa@127.0.0.1", 0);
     erg_node_t *b = start_node("wb@127.0.0.1", 0);
-    route(a, "wb@127.0.0.1", erg_net_port(b));
+    nt_route(a, "wb@127.0.0.1", erg_net_port(b));
     erg_pid_t t1;
     ERG_PASS(erg_node_spawn(b, &idle, NULL, NULL, &t1));
     watcher_t w1 = {.target = erg_to_pid(t1)};
@@ -268,16 +242,16 @@ static void test_disconnect_fires_once(void **state) {
     ERG_PASS(erg_node_spawn(a, &watcher, NULL, &w1, &p1));
     ERG_PASS(erg_node_spawn(a, &watcher, NULL, &wn, &pn));
     ERG_PASS(erg_net_connect(a, "wb@127.0.0.1"));
-    sleep_ms(100);
+    nt_sleep_ms(100);
     ERG_PASS(erg_net_disconnect(a, "wb@127.0.0.1"));
-    assert_true(wait_for(&w1.downs, 1));
-    assert_true(wait_for(&wn.downs, 1));
+    assert_true(nt_wait_for(&w1.downs, 1));
+    assert_true(nt_wait_for(&wn.downs, 1));
     assert_int_equal(atomic_load(&w1.reason), ERG_ENOCONN);
     assert_int_equal(atomic_load(&wn.reason), ERG_ENOCONN);
     assert_int_equal(wn.kind_seen, ERG_TARGET_NODE);
     /* The target's later exit (over a new connection) fires nothing. */
     ERG_PASS(send_reason(b, erg_to_pid(t1), ERG_REASON_NORMAL));
-    sleep_ms(200);
+    nt_sleep_ms(200);
     assert_int_equal(atomic_load(&w1.downs), 1);
     assert_int_equal(atomic_load(&wn.downs), 1);
     ERG_PASS(erg_node_stop(a));
@@ -355,7 +329,7 @@ static void test_remote_event(void **state) {
     atomic_store(&events_seen, 0);
     erg_node_t *a = start_node("wa@127.0.0.1", 0);
     erg_node_t *b = start_node("wb@127.0.0.1", 0);
-    route(a, "wb@127.0.0.1", erg_net_port(b));
+    nt_route(a, "wb@127.0.0.1", erg_net_port(b));
     erg_pid_t prod;
     ERG_PASS(erg_node_spawn(b, &producer, NULL, NULL, &prod));
     enum { SUBS = 5 };
@@ -369,20 +343,20 @@ static void test_remote_event(void **state) {
     }
     /* One subscription for the whole node. */
     unsigned n = 0;
-    for (int i = 0; i < WAIT_MS && n == 0; i++) {
+    for (int i = 0; i < NT_WAIT_MS && n == 0; i++) {
         erg_node_event_subscribers(b, "prices", &n);
-        sleep_ms(1);
+        nt_sleep_ms(1);
     }
     assert_int_equal(n, 1);
     for (int i = 0; i < 3; i++)
         ERG_PASS(send_text(b, prod, "pub"));
-    assert_true(wait_for(&events_seen, 3 * SUBS));
-    sleep_ms(50);
+    assert_true(nt_wait_for(&events_seen, 3 * SUBS));
+    nt_sleep_ms(50);
     assert_int_equal(atomic_load(&events_seen), 3 * SUBS);
     /* The event goes away: every subscriber hears it once. */
     ERG_PASS(send_text(b, prod, "unreg"));
     for (int i = 0; i < SUBS; i++) {
-        assert_true(wait_for(&w[i].downs, 1));
+        assert_true(nt_wait_for(&w[i].downs, 1));
         assert_int_equal(atomic_load(&w[i].reason), ERG_EUNREGISTERED);
         assert_int_equal(w[i].kind_seen, ERG_TARGET_EVENT);
     }
@@ -437,7 +411,7 @@ static void test_kill_9(void **state) {
     uint16_t port = free_port();
     pid_t child = start_child(port);
     erg_node_t *a = start_node("ka@127.0.0.1", 0);
-    route(a, "k@127.0.0.1", port);
+    nt_route(a, "k@127.0.0.1", port);
     watcher_t wname = {.target = erg_to_remote_name("rec", "k@127.0.0.1")};
     watcher_t wnode = {.target = erg_to_node("k@127.0.0.1")};
     erg_pid_t p1, p2;
@@ -446,19 +420,19 @@ static void test_kill_9(void **state) {
     ERG_PASS(erg_net_connect(a, "k@127.0.0.1"));
     /* A third node watches k too. */
     erg_node_t *c = start_node("kc@127.0.0.1", 0);
-    route(c, "k@127.0.0.1", port);
+    nt_route(c, "k@127.0.0.1", port);
     watcher_t wc = {.target = erg_to_remote_name("rec", "k@127.0.0.1")};
     erg_pid_t pc;
     ERG_PASS(erg_node_spawn(c, &watcher, NULL, &wc, &pc));
     /* A second node calling itself k is refused while k is connected. */
     erg_node_t *fake = start_node("k@127.0.0.1", 0);
-    route(fake, "ka@127.0.0.1", erg_net_port(a));
+    nt_route(fake, "ka@127.0.0.1", erg_net_port(a));
     ERG_FAIL(erg_net_connect(fake, "ka@127.0.0.1"), ERG_ETAKEN);
     ERG_PASS(erg_node_stop(fake));
-    sleep_ms(100);
+    nt_sleep_ms(100);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
-    assert_true(wait_for(&wc.downs, 1));
+    assert_true(nt_wait_for(&wc.downs, 1));
     assert_int_equal(atomic_load(&wc.reason), ERG_ENOCONN);
     /* Important sends to the dead node fail. */
     erg_msg_t *imp;
@@ -468,8 +442,8 @@ static void test_kill_9(void **state) {
     assert_true(irv == ERG_ENOCONN);
     erg_msg_release(imp);
     ERG_PASS(erg_node_stop(c));
-    assert_true(wait_for(&wname.downs, 1));
-    assert_true(wait_for(&wnode.downs, 1));
+    assert_true(nt_wait_for(&wname.downs, 1));
+    assert_true(nt_wait_for(&wnode.downs, 1));
     assert_int_equal(atomic_load(&wname.reason), ERG_ENOCONN);
     assert_int_equal(atomic_load(&wnode.reason), ERG_ENOCONN);
     /* A call to the dead node fails instead of hanging. */
@@ -486,12 +460,12 @@ static void test_kill_9(void **state) {
     watcher_t again = {.target = erg_to_remote_name("rec", "k@127.0.0.1")};
     erg_pid_t p3;
     ERG_PASS(erg_node_spawn(a, &watcher, NULL, &again, &p3));
-    sleep_ms(100);
+    nt_sleep_ms(100);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
-    assert_true(wait_for(&again.downs, 1));
+    assert_true(nt_wait_for(&again.downs, 1));
     assert_int_equal(atomic_load(&again.reason), ERG_ENOCONN);
-    sleep_ms(100);
+    nt_sleep_ms(100);
     assert_int_equal(atomic_load(&wname.downs), 1);
     assert_int_equal(atomic_load(&wnode.downs), 1);
     ERG_PASS(erg_node_stop(a));
