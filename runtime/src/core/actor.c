@@ -105,13 +105,6 @@ static erg__mailbox_queue_t queue_of(erg_priority_t prio) {
     }
 }
 
-static erg_err_t remote(erg_node_t *node, const char *what) {
-    erg__node_logf(node, ERG_LOG_WARNING,
-                   "%s is on another node and this node has no connections",
-                   what);
-    return ERG_ENOCONN;
-}
-
 static erg_err_t lookup_id(erg_node_t *node, uint64_t id, erg_err_t missing,
                            erg_proc_t **out) {
     erg_proc_t *p = id != 0 ? erg__idmap_get(node->procs, id) : NULL;
@@ -121,6 +114,8 @@ static erg_err_t lookup_id(erg_node_t *node, uint64_t id, erg_err_t missing,
     return ERG_OK;
 }
 
+/* The local process target names; callers route other nodes' targets to
+ * the network first (erg__net_is_remote). */
 static erg_err_t resolve(erg_node_t *node, erg_target_t t, erg_proc_t **out) {
     uint64_t id;
     switch (t.kind) {
@@ -129,15 +124,11 @@ static erg_err_t resolve(erg_node_t *node, erg_target_t t, erg_proc_t **out) {
     case ERG_TARGET_NAME:
         if (t.name == NULL)
             return ERG_EINVAL;
-        if (t.node != 0 && t.node != node->hash)
-            return remote(node, "a named process");
         pthread_mutex_lock(&node->names_lock);
         id = (uint64_t)(uintptr_t)erg__hmap_get_str(&node->names, t.name);
         pthread_mutex_unlock(&node->names_lock);
         return lookup_id(node, id, ERG_ENONAME, out);
     case ERG_TARGET_ALIAS:
-        if (t.alias.node != node->hash)
-            return remote(node, "an alias");
         if (t.alias.creation != node->creation)
             return ERG_EINCARNATION;
         pthread_mutex_lock(&node->names_lock);

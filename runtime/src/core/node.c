@@ -284,8 +284,8 @@ erg_err_t erg__node_check_pid(erg_node_t *node, erg_pid_t pid) {
     if (pid.node != node->hash) {
         char buf[ERG_PID_STRLEN];
         erg__node_logf(node, ERG_LOG_WARNING,
-                       "%s is on another node and this node has no "
-                       "connections",
+                       "%s is a process of another node, and this works on "
+                       "local processes only",
                        erg_pid_format(pid, buf, sizeof(buf)));
         return ERG_ENOCONN;
     }

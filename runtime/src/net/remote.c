@@ -54,26 +54,6 @@ static erg_ref_t ref_from_wire(const erg_wire_ref_t *w) {
 
 /* ---- sending ----------------------------------------------------------------- */
 
-bool erg__net_is_remote(const erg_node_t *node, erg_target_t t) {
-    switch (t.kind) {
-    case ERG_TARGET_PID:
-        return t.pid.node != node->hash;
-    case ERG_TARGET_ALIAS:
-        return t.alias.node != node->hash;
-    case ERG_TARGET_NAME:
-    case ERG_TARGET_EVENT:
-        return t.node != 0 && t.node != node->hash;
-    default:
-        return t.node != node->hash;
-    }
-}
-
-static uint32_t target_node(erg_target_t t) {
-    return t.kind == ERG_TARGET_PID     ? t.pid.node
-           : t.kind == ERG_TARGET_ALIAS ? t.alias.node
-                                        : t.node;
-}
-
 /* The link a frame about `key` travels on: one sender's frames always
  * take the same link, so they arrive in the order sent. */
 static erg__link_t *pick_link(erg__peer_t *p, erg_pid_t key) {
@@ -440,7 +420,7 @@ erg_err_t erg__net_deliver(erg_node_t *node, erg_pid_t from,
     e.ref = ref;
     e.prio = (uint8_t)prio;
     e.flags = important ? ERG__ENV_IMPORTANT : 0;
-    return erg__remote_route(node, target_node(target), target.node_name, &e,
+    return erg__remote_route(node, erg__target_node(target), target.node_name, &e,
                              true);
 }
 

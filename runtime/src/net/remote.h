@@ -5,14 +5,29 @@
 
 #include <stdbool.h>
 
+#include "core/node.h"
 #include "erg/actor.h"
 #include "erg/codec.h"
 #include "erg/msg.h"
 #include "erg/node.h"
 
-/* erg__net_is_remote: target names a process, name or alias of another
- * node. */
-bool erg__net_is_remote(const erg_node_t *node, erg_target_t target);
+/* erg__target_node: the hash of the node target names (0 for a name or
+ * event on the local node). */
+static inline uint32_t erg__target_node(erg_target_t t) {
+    return t.kind == ERG_TARGET_PID     ? t.pid.node
+           : t.kind == ERG_TARGET_ALIAS ? t.alias.node
+                                        : t.node;
+}
+
+/* erg__net_is_remote: target names something of another node. Inline:
+ * every send asks it. */
+static inline bool erg__net_is_remote(const erg_node_t *node,
+                                      erg_target_t target) {
+    uint32_t hash = erg__target_node(target);
+    return hash != node->hash &&
+           (hash != 0 || target.kind == ERG_TARGET_PID ||
+            target.kind == ERG_TARGET_ALIAS || target.kind == ERG_TARGET_NODE);
+}
 
 /* erg__net_deliver sends msg (taken on ERG_OK) to a remote target as a
  * message or a call (answered through erg__respond), from a local pid.

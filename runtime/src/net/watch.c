@@ -50,12 +50,6 @@ static uint64_t held_key(erg_ref_t r) {
            r.creation;
 }
 
-static uint32_t target_node(erg_target_t t) {
-    return t.kind == ERG_TARGET_PID     ? t.pid.node
-           : t.kind == ERG_TARGET_ALIAS ? t.alias.node
-                                        : t.node;
-}
-
 static rwatch_t *take_rwatch(erg__net_t *net, uint64_t ref_id) {
     pthread_mutex_lock(&net->mu);
     rwatch_t *w = erg__hmap_del_u64(&net->rwatches, ref_id);
@@ -87,7 +81,7 @@ erg_err_t erg__net_watch(erg_node_t *node, erg_pid_t owner, bool link,
                        "has no network (erg_net_start)");
         return ERG_ENOCONN;
     }
-    uint32_t hash = target_node(t);
+    uint32_t hash = erg__target_node(t);
     const char *hint = t.kind == ERG_TARGET_NODE ? t.name : t.node_name;
     erg__peer_t *p;
     erg_err_t rv = erg__net_peer(net, hash, hint, &p);
