@@ -169,6 +169,7 @@ struct erg__net_s {
     bool thread_started;
     bool stopping; /* loop thread */
     erg__queue_t links; /* loop thread */
+    uint32_t learned;   /* loop thread: the last node name learned */
 
     pthread_mutex_t mu; /* peers, names, routes, cmds, dirty */
     pthread_cond_t cv;  /* peer state changes, for erg_net_connect */

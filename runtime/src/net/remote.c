@@ -16,32 +16,52 @@
 
 /* ---- pids and refs on the wire ------------------------------------------- */
 
-static const char *name_of(erg__net_t *net, uint32_t hash, char *buf) {
+/* The name of the node with hash: this node's and the peer's (p may be
+ * NULL) without a lock, any other through the network's table. */
+static const char *name_of(erg__net_t *net, const erg__peer_t *p,
+                           uint32_t hash, char *buf) {
     if (hash == net->node->hash)
         return net->node->name;
+    if (p != NULL && hash == p->hash)
+        return p->name;
     if (!erg__net_node_name(net, hash, buf))
         buf[0] = '\0';
     return buf;
 }
 
-erg_wire_pid_t erg__wire_pid(erg__net_t *net, erg_pid_t pid, char *namebuf) {
-    const char *n = name_of(net, pid.node, namebuf);
+static erg_wire_pid_t wire_pid(erg__net_t *net, const erg__peer_t *p,
+                               erg_pid_t pid, char *namebuf) {
+    const char *n = name_of(net, p, pid.node, namebuf);
     return (erg_wire_pid_t){{n, strlen(n)}, pid.id, pid.creation};
 }
 
-erg_pid_t erg__pid_from_wire(erg__net_t *net, const erg_wire_pid_t *w) {
-    uint32_t h = erg_node_hash(w->node.ptr);
-    if (h != net->node->hash)
-        erg__net_learn_name(net, w->node.ptr);
-    return (erg_pid_t){h, w->creation, w->id};
+static erg_wire_ref_t wire_ref(erg__net_t *net, const erg__peer_t *p,
+                               uint32_t node, uint32_t creation, uint64_t id,
+                               char *namebuf) {
+    const char *n = name_of(net, p, node, namebuf);
+    return (erg_wire_ref_t){{n, strlen(n)},
+                            creation,
+                            {(uint32_t)id, (uint32_t)(id >> 32), 0}};
+}
+
+erg_wire_pid_t erg__wire_pid(erg__net_t *net, erg_pid_t pid, char *namebuf) {
+    return wire_pid(net, NULL, pid, namebuf);
 }
 
 erg_wire_ref_t erg__wire_ref(erg__net_t *net, uint32_t node, uint32_t creation,
                              uint64_t id, char *namebuf) {
-    const char *n = name_of(net, node, namebuf);
-    return (erg_wire_ref_t){{n, strlen(n)},
-                            creation,
-                            {(uint32_t)id, (uint32_t)(id >> 32), 0}};
+    return wire_ref(net, NULL, node, creation, id, namebuf);
+}
+
+erg_pid_t erg__pid_from_wire(erg__net_t *net, const erg_wire_pid_t *w) {
+    uint32_t h = erg_node_hash(w->node.ptr);
+    /* The loop thread remembers the last name it learned: frames name the
+     * same few nodes, and learning takes the network's lock. */
+    if (h != net->node->hash && h != net->learned) {
+        erg__net_learn_name(net, w->node.ptr);
+        net->learned = h;
+    }
+    return (erg_pid_t){h, w->creation, w->id};
 }
 
 static uint64_t ref_id(const erg_wire_ref_t *w) {
@@ -83,16 +103,17 @@ void erg__remote_untrack(erg__peer_t *p, uint64_t ref_id) {
 
 /* The wire form of a process or event target; names point into nb or the
  * target's own strings. */
-static void wire_target(erg__net_t *net, erg_target_t t, char *nb,
+static void wire_target(erg__net_t *net, const erg__peer_t *p,
+                        erg_target_t t, char *nb,
                         erg_net_target_t *out) {
     switch (t.kind) {
     case ERG_TARGET_PID:
         out->tag = ERG_NET_TARGET_PID;
-        out->u.pid = erg__wire_pid(net, t.pid, nb);
+        out->u.pid = wire_pid(net, p, t.pid, nb);
         break;
     case ERG_TARGET_ALIAS:
         out->tag = ERG_NET_TARGET_ALIAS;
-        out->u.alias = erg__wire_ref(net, t.alias.node, t.alias.creation,
+        out->u.alias = wire_ref(net, p, t.alias.node, t.alias.creation,
                                      t.alias.id, nb);
         break;
     default:
@@ -161,9 +182,9 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
             erg_codec_free(to_desc, conv);
             return ERG_ENOTSUP;
         }
-        u.env.from = erg__wire_pid(net, e->from, n1);
-        wire_target(net, e->target, n2, &u.env.to);
-        u.env.ref = erg__wire_ref(net, e->ref.node, e->ref.creation, e->ref.id,
+        u.env.from = wire_pid(net, p, e->from, n1);
+        wire_target(net, p, e->target, n2, &u.env.to);
+        u.env.ref = wire_ref(net, p, e->ref.node, e->ref.creation, e->ref.id,
                                   n3);
         u.env.priority = e->prio;
         u.env.flags = e->flags;
@@ -172,8 +193,8 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
         data = true;
         break;
     case ERG__FRAME_REPLY:
-        u.reply.to = erg__wire_pid(net, e->target.pid, n1);
-        u.reply.ref = erg__wire_ref(net, e->ref.node, e->ref.creation,
+        u.reply.to = wire_pid(net, p, e->target.pid, n1);
+        u.reply.ref = wire_ref(net, p, e->ref.node, e->ref.creation,
                                     e->ref.id, n2);
         u.reply.code = e->code;
         head_desc = &erg_net_reply_v1_desc;
@@ -183,7 +204,7 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
         break;
     case ERG__FRAME_PUBLISH:
         u.pub.event_name = (erg_str_t){e->target.name, strlen(e->target.name)};
-        u.pub.producer = erg__wire_pid(net, e->from, n1);
+        u.pub.producer = wire_pid(net, p, e->from, n1);
         u.pub.time = e->ref.deadline_ms;
         head_desc = &erg_net_publish_v1_desc;
         head = &u.pub;
@@ -197,9 +218,9 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
     case ERG__FRAME_APP_INFO:
         break;
     case ERG__FRAME_WATCH:
-        u.watch.owner = erg__wire_pid(net, e->from, n1);
-        wire_target(net, e->target, n2, &u.watch.target);
-        u.watch.ref = erg__wire_ref(net, e->ref.node, e->ref.creation,
+        u.watch.owner = wire_pid(net, p, e->from, n1);
+        wire_target(net, p, e->target, n2, &u.watch.target);
+        u.watch.ref = wire_ref(net, p, e->ref.node, e->ref.creation,
                                     e->ref.id, n3);
         u.watch.link = (e->flags & ERG__WATCH_F_LINK) != 0;
         u.watch.remove = (e->flags & ERG__WATCH_F_REMOVE) != 0;
@@ -208,10 +229,10 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
         capped = false; /* bookkeeping must not be lost to back-pressure */
         break;
     case ERG__FRAME_DOWN:
-        u.down.owner = erg__wire_pid(net, e->target.pid, n1);
-        u.down.ref = erg__wire_ref(net, e->ref.node, e->ref.creation,
+        u.down.owner = wire_pid(net, p, e->target.pid, n1);
+        u.down.ref = wire_ref(net, p, e->ref.node, e->ref.creation,
                                    e->ref.id, n2);
-        u.down.from = erg__wire_pid(net, e->from, n3);
+        u.down.from = wire_pid(net, p, e->from, n3);
         u.down.link = (e->flags & ERG__WATCH_F_LINK) != 0;
         u.down.reason = e->code;
         head_desc = &erg_net_down_v1_desc;
@@ -219,8 +240,8 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
         capped = false;
         break;
     default: /* ERG__FRAME_EXIT */
-        u.exit.from = erg__wire_pid(net, e->from, n1);
-        u.exit.to = erg__wire_pid(net, e->target.pid, n2);
+        u.exit.from = wire_pid(net, p, e->from, n1);
+        u.exit.to = wire_pid(net, p, e->target.pid, n2);
         u.exit.reason = e->code;
         head_desc = &erg_net_exit_v1_desc;
         head = &u.exit;
