@@ -358,6 +358,50 @@ void erg__remote_flush_pending(erg__peer_t *p) {
  * failed-send path: an error reply for calls and important sends, a
  * warning for plain messages). e->msg's reference is taken on ERG_OK.
  */
+/* Queues a copy of e on p, which is connecting; under p->mu. */
+static erg_err_t queue(erg__peer_t *p, const erg__pend_t *e) {
+    size_t nl = e->target.name != NULL ? strlen(e->target.name) + 1 : 0;
+    erg__pend_t *q = erg__malloc(sizeof(*q) + nl);
+    if (q == NULL)
+        return ERG_ENOMEM;
+    *q = *e;
+    q->next = NULL;
+    if (nl != 0) {
+        memcpy(q->name, e->target.name, nl);
+        q->target.name = q->name;
+    }
+    q->target.node_name = NULL;
+    *p->pending_tail = q;
+    p->pending_tail = &q->next;
+    return ERG_OK;
+}
+
+/* Sends e over p if it is up, or queues it while p connects (the state is
+ * rechecked under p->mu, where the loop flushes the queue and marks p up,
+ * so nothing overtakes what was queued). ERG_ECLOSED: p is down. */
+static erg_err_t send_or_queue(erg__peer_t *p, erg__pend_t *e) {
+    if (atomic_load_explicit(&p->state, memory_order_acquire) !=
+        ERG__PEER_UP) {
+        pthread_mutex_lock(&p->mu);
+        int st = atomic_load(&p->state);
+        erg_err_t rv = st == ERG__PEER_DOWN ? ERG_ECLOSED
+                       : st == ERG__PEER_UP ? ERG_OK
+                                            : queue(p, e);
+        pthread_mutex_unlock(&p->mu);
+        if (st != ERG__PEER_UP)
+            return rv;
+    }
+    char why[512];
+    erg_err_t rv = put_frame(p, e, why, sizeof(why));
+    if (rv != ERG_OK)
+        erg__node_logf(p->net->node,
+                       rv == ERG_EBUSY ? ERG_LOG_DEBUG : ERG_LOG_WARNING, "%s",
+                       why);
+    else
+        erg_msg_release(e->msg); /* the frame holds the bytes */
+    return rv;
+}
+
 erg_err_t erg__remote_route(erg_node_t *node, uint32_t hash,
                             const char *name_hint, erg__pend_t *e,
                             bool dial) {
@@ -368,58 +412,18 @@ erg_err_t erg__remote_route(erg_node_t *node, uint32_t hash,
                        "node has no network (erg_net_start)");
         return ERG_ENOCONN;
     }
+    /* A peer found down is stale (it was just dropped): looking again
+     * dials a new one. */
     for (int attempt = 0; attempt < 2; attempt++) {
         erg__peer_t *p;
         erg_err_t rv = dial ? erg__net_peer(net, hash, name_hint, &p)
                             : erg__net_peer_existing(net, hash, &p);
         if (rv != ERG_OK)
             return rv;
-        if (atomic_load_explicit(&p->state, memory_order_acquire) ==
-            ERG__PEER_UP) {
-            char why[512];
-            rv = put_frame(p, e, why, sizeof(why));
-            if (rv != ERG_OK)
-                erg__node_logf(node,
-                               rv == ERG_EBUSY ? ERG_LOG_DEBUG
-                                               : ERG_LOG_WARNING,
-                               "%s", why);
-            else
-                erg_msg_release(e->msg); /* the frame holds the bytes */
-            erg__peer_release(p);
-            return rv;
-        }
-        pthread_mutex_lock(&p->mu);
-        int st = atomic_load(&p->state);
-        if (st == ERG__PEER_DOWN) {
-            pthread_mutex_unlock(&p->mu);
-            erg__peer_release(p);
-            continue; /* a stale peer: look again, which redials */
-        }
-        if (st == ERG__PEER_UP) {
-            pthread_mutex_unlock(&p->mu);
-            erg__peer_release(p);
-            attempt--; /* came up meanwhile */
-            continue;
-        }
-        size_t nl = e->target.name != NULL ? strlen(e->target.name) + 1 : 0;
-        erg__pend_t *q = erg__malloc(sizeof(*q) + nl);
-        if (q == NULL) {
-            pthread_mutex_unlock(&p->mu);
-            erg__peer_release(p);
-            return ERG_ENOMEM;
-        }
-        *q = *e;
-        q->next = NULL;
-        if (nl != 0) {
-            memcpy(q->name, e->target.name, nl);
-            q->target.name = q->name;
-        }
-        q->target.node_name = NULL;
-        *p->pending_tail = q;
-        p->pending_tail = &q->next;
-        pthread_mutex_unlock(&p->mu);
+        rv = send_or_queue(p, e);
         erg__peer_release(p);
-        return ERG_OK;
+        if (rv != ERG_ECLOSED)
+            return rv;
     }
     return ERG_ENOCONN;
 }
