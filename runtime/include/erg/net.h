@@ -136,8 +136,8 @@ ERG_EXTERN erg_err_t erg_net_add_route(erg_node_t *node,
 /* erg_net_connect connects to node_name now (through the routes) and
  * waits up to the handshake timeout: ERG_OK once the peer is usable,
  * ERG_ENOROUTE, ERG_EAUTH (cookie refused), ERG_ETAKEN (a node of that
- * name is connected already), ERG_ETIMEDOUT, ERG_ENOCONN. Not from a
- * handler. */
+ * name is connected already), ERG_ETIMEDOUT, ERG_ENOCONN. From any
+ * thread; a handler's worker is handed over while it waits, as in a call. */
 ERG_EXTERN erg_err_t erg_net_connect(erg_node_t *node, const char *node_name);
 
 /* erg_net_disconnect closes the links to node_name (monitors of its

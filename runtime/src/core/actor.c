@@ -1289,6 +1289,51 @@ static void run_inline(erg_node_t *node, erg_proc_t *self,
         erg__sched_submit(node->sched, callee);
 }
 
+erg_err_t erg__await_begin(erg_node_t *node, erg_proc_t *self, erg_ref_t ref,
+                           erg__waiter_t *w) {
+    erg__waiter_init(w);
+    erg_err_t rv = erg__waiter_add(node, ref.id, w);
+    if (rv != ERG_OK) {
+        erg__waiter_fini(w);
+        return rv;
+    }
+    if (self != NULL) { /* a killer completes the waiter through this */
+        erg__spin_lock(&self->lock);
+        self->wait_ref = ref.id;
+        erg__spin_unlock(&self->lock);
+    }
+    return ERG_OK;
+}
+
+erg_err_t erg__await_end(erg_node_t *node, erg_proc_t *self, erg_ref_t ref,
+                         erg__waiter_t *w, erg_err_t sent, uint32_t timeout_ms,
+                         erg_msg_t **reply) {
+    erg_err_t rv = sent;
+    if (sent == ERG_OK) {
+        if (self != NULL)
+            set_state(self, ERG_PROC_WAIT_RESPONSE);
+        rv = erg__waiter_wait(node, ref.id, w,
+                              timeout_ms == 0 ? ERG_CALL_TIMEOUT_MS
+                                              : timeout_ms,
+                              true);
+        if (self != NULL)
+            set_state(self, ERG_PROC_RUNNING);
+    } else {
+        erg__waiter_remove(node, ref.id);
+    }
+    if (self != NULL) {
+        erg__spin_lock(&self->lock);
+        self->wait_ref = 0;
+        erg__spin_unlock(&self->lock);
+    }
+    if (rv == ERG_OK && reply != NULL)
+        *reply = w->reply;
+    else
+        erg_msg_release(w->reply);
+    erg__waiter_fini(w);
+    return rv;
+}
+
 erg_err_t erg_call(erg_proc_t *self, erg_target_t target, erg_msg_t *request,
                    uint32_t timeout_ms, erg_msg_t **reply) {
     if (self == NULL)
@@ -1305,16 +1350,9 @@ erg_err_t erg_call_priority(erg_proc_t *self, erg_target_t target,
     erg_node_t *node = self->node;
     erg_ref_t ref = erg__node_make_ref(node);
     erg__waiter_t w;
-    erg__waiter_init(&w);
-    erg_err_t rv = erg__waiter_add(node, ref.id, &w);
-    if (rv != ERG_OK) {
-        erg__waiter_fini(&w);
+    erg_err_t rv = erg__await_begin(node, self, ref, &w);
+    if (rv != ERG_OK)
         return rv;
-    }
-    /* A killer completes our waiter through wait_ref. */
-    erg__spin_lock(&self->lock);
-    self->wait_ref = ref.id;
-    erg__spin_unlock(&self->lock);
     /* The mail gets a reference of its own, so the caller keeps request
      * on every failure, a timeout included, and loses it only on ERG_OK. */
     erg_msg_retain(request);
@@ -1326,26 +1364,9 @@ erg_err_t erg_call_priority(erg_proc_t *self, erg_target_t target,
         erg_msg_release(request);
     if (callee != NULL)
         run_inline(node, self, callee);
-    if (rv == ERG_OK) {
-        set_state(self, ERG_PROC_WAIT_RESPONSE);
-        rv = erg__waiter_wait(node, ref.id, &w,
-                              timeout_ms == 0 ? ERG_CALL_TIMEOUT_MS
-                                              : timeout_ms,
-                              true);
-        set_state(self, ERG_PROC_RUNNING);
-    } else {
-        erg__waiter_remove(node, ref.id);
-    }
-    erg__spin_lock(&self->lock);
-    self->wait_ref = 0;
-    erg__spin_unlock(&self->lock);
+    rv = erg__await_end(node, self, ref, &w, rv, timeout_ms, reply);
     if (rv == ERG_OK)
         erg_msg_release(request);
-    if (rv == ERG_OK)
-        *reply = w.reply;
-    else
-        erg_msg_release(w.reply);
-    erg__waiter_fini(&w);
     return rv;
 }
 
@@ -1361,38 +1382,16 @@ static erg_err_t send_important(erg_node_t *node, erg_proc_t *self,
                             ERG__MAIL_MSG, (erg_ref_t){0});
     erg_ref_t ref = erg__node_make_ref(node);
     erg__waiter_t w;
-    erg__waiter_init(&w);
-    erg_err_t rv = erg__waiter_add(node, ref.id, &w);
-    if (rv != ERG_OK) {
-        erg__waiter_fini(&w);
+    erg_err_t rv = erg__await_begin(node, self, ref, &w);
+    if (rv != ERG_OK)
         return rv;
-    }
-    if (self != NULL) {
-        erg__spin_lock(&self->lock);
-        self->wait_ref = ref.id;
-        erg__spin_unlock(&self->lock);
-    }
     /* The network takes a reference of its own: the caller keeps msg on
      * every failure, the remote refusal included. */
     erg_msg_retain(msg);
     rv = erg__net_deliver(node, from, target, msg, prio, false, true, ref);
-    if (rv != ERG_OK) {
+    if (rv != ERG_OK)
         erg_msg_release(msg);
-        erg__waiter_remove(node, ref.id);
-    } else {
-        if (self != NULL)
-            set_state(self, ERG_PROC_WAIT_RESPONSE);
-        rv = erg__waiter_wait(node, ref.id, &w, ERG_CALL_TIMEOUT_MS, true);
-        if (self != NULL)
-            set_state(self, ERG_PROC_RUNNING);
-    }
-    if (self != NULL) {
-        erg__spin_lock(&self->lock);
-        self->wait_ref = 0;
-        erg__spin_unlock(&self->lock);
-    }
-    erg_msg_release(w.reply);
-    erg__waiter_fini(&w);
+    rv = erg__await_end(node, self, ref, &w, rv, 0, NULL);
     if (rv == ERG_OK)
         erg_msg_release(msg);
     return rv;

@@ -185,6 +185,21 @@ void erg__notify_remote(erg_node_t *node, bool link, erg_target_kind_t tkind,
                         const char *name, erg_pid_t from,
                         erg_reason_t reason);
 
+/*
+ * Waiting for the answer to a request sent under ref (a call, an
+ * important send, a remote spawn): erg__await_begin registers the waiter
+ * before the request goes out, and for a process (self may be NULL) lets a
+ * killer complete it; erg__await_end waits for it when the send returned
+ * ERG_OK (sent) with the worker handed over, up to timeout_ms (0 = 5 s),
+ * or unregisters it, and returns the answer's status, storing its message
+ * in *reply (reply may be NULL: the message is dropped).
+ */
+erg_err_t erg__await_begin(erg_node_t *node, erg_proc_t *self, erg_ref_t ref,
+                           erg__waiter_t *w);
+erg_err_t erg__await_end(erg_node_t *node, erg_proc_t *self, erg_ref_t ref,
+                         erg__waiter_t *w, erg_err_t sent, uint32_t timeout_ms,
+                         erg_msg_t **reply);
+
 /* An empty inspect answer (freed with erg_inspect_free), or NULL. */
 erg_inspect_t *erg__inspect_new(void);
 

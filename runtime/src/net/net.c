@@ -780,15 +780,9 @@ erg_err_t erg_net_add_route(erg_node_t *node, const erg_route_t *route) {
     return rv;
 }
 
-erg_err_t erg_net_connect(erg_node_t *node, const char *node_name) {
-    if (node == NULL || node_name == NULL)
-        return ERG_EINVAL;
-    if (erg__current() != NULL)
-        return ERG_ENOTALLOWED;
-    erg__net_t *net = node->net;
-    if (net == NULL)
-        return ERG_ENOCONN;
-    if (strcmp(node_name, erg_node_name(node)) == 0)
+erg_err_t erg__net_peer_up(erg__net_t *net, const char *node_name,
+                           uint32_t timeout_ms, erg__peer_t **out) {
+    if (strcmp(node_name, erg_node_name(net->node)) == 0)
         return ERG_EINVAL;
     erg__peer_t *p;
     erg_err_t rv = erg__net_peer(net, erg_node_hash(node_name), node_name,
@@ -797,13 +791,15 @@ erg_err_t erg_net_connect(erg_node_t *node, const char *node_name) {
         return rv;
     struct timespec dl;
     clock_gettime(CLOCK_REALTIME, &dl);
-    uint64_t ms = 2 * (uint64_t)net->opts.handshake_timeout_ms + 100;
+    uint64_t ms = timeout_ms;
     dl.tv_sec += (time_t)(ms / 1000);
     dl.tv_nsec += (long)(ms % 1000) * 1000000L;
     if (dl.tv_nsec >= 1000000000L) {
         dl.tv_sec++;
         dl.tv_nsec -= 1000000000L;
     }
+    /* A handler waiting here hands its worker over, as in a call. */
+    erg__sched_block_begin();
     pthread_mutex_lock(&net->mu);
     int st;
     while ((st = atomic_load(&p->state)) != ERG__PEER_UP &&
@@ -811,11 +807,29 @@ erg_err_t erg_net_connect(erg_node_t *node, const char *node_name) {
         if (pthread_cond_timedwait(&net->cv, &net->mu, &dl) != 0)
             break;
     pthread_mutex_unlock(&net->mu);
+    erg__sched_block_end();
     st = atomic_load(&p->state);
     rv = st == ERG__PEER_UP     ? ERG_OK
          : st == ERG__PEER_DOWN ? p->down_reason
                                 : ERG_ETIMEDOUT;
-    erg__peer_release(p);
+    if (rv == ERG_OK)
+        *out = p;
+    else
+        erg__peer_release(p);
+    return rv;
+}
+
+erg_err_t erg_net_connect(erg_node_t *node, const char *node_name) {
+    if (node == NULL || node_name == NULL)
+        return ERG_EINVAL;
+    erg__net_t *net = node->net;
+    if (net == NULL)
+        return ERG_ENOCONN;
+    erg__peer_t *p;
+    erg_err_t rv = erg__net_peer_up(
+        net, node_name, 2 * net->opts.handshake_timeout_ms + 100, &p);
+    if (rv == ERG_OK)
+        erg__peer_release(p);
     return rv;
 }
 

@@ -264,6 +264,12 @@ erg_err_t erg__net_peer(erg__net_t *net, uint32_t hash, const char *name,
                         erg__peer_t **out);
 erg_err_t erg__net_peer_existing(erg__net_t *net, uint32_t hash,
                                  erg__peer_t **out);
+/* erg__net_peer_up: the peer named node_name once it is up (connecting to
+ * it first if needed), retained, waiting up to timeout_ms; a handler's
+ * worker is handed over meanwhile. Its down reason, ERG_ETIMEDOUT,
+ * ERG_ENOROUTE, ERG_EINVAL (this node's own name). */
+erg_err_t erg__net_peer_up(erg__net_t *net, const char *node_name,
+                           uint32_t timeout_ms, erg__peer_t **out);
 
 /* watch.c (loop thread): WATCH and DOWN frames, and a peer that went away
  * (every watch across it fires with ERG_ENOCONN). */

@@ -492,29 +492,16 @@ bool erg__app_info_frame(erg__link_t *l, const erg__frame_t *f) {
     return true;
 }
 
-/* Connects to node_name if needed: the peer, up and retained. */
-static erg_err_t up_peer(erg_node_t *node, const char *node_name,
-                         uint32_t timeout_ms, erg__peer_t **out) {
-    erg__net_t *net = node->net;
-    if (net == NULL)
-        return ERG_ENOCONN;
-    erg__peer_t *p;
-    erg_err_t rv = erg__net_peer(net, erg_node_hash(node_name), node_name, &p);
-    if (rv != ERG_OK)
-        return rv;
-    for (uint32_t waited = 0; atomic_load(&p->state) != ERG__PEER_UP;
-         waited++) {
-        if (atomic_load(&p->state) == ERG__PEER_DOWN || waited >= timeout_ms) {
-            rv = atomic_load(&p->state) == ERG__PEER_DOWN ? p->down_reason
-                                                          : ERG_ETIMEDOUT;
-            erg__peer_release(p);
-            return rv;
-        }
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
-    }
-    *out = p;
-    return ERG_OK;
+/* A request of kind from the calling process (or the node's pid on other
+ * threads), answered to it under a new ref. */
+static erg__pend_t request_pend(erg_node_t *node, uint8_t kind) {
+    erg_proc_t *self = erg__current();
+    erg__pend_t e = {0};
+    e.kind = kind;
+    e.from = self != NULL ? erg_self(self) : erg_node_pid(node);
+    e.target = erg_to_pid(e.from);
+    e.ref = erg__node_make_ref(node);
+    return e;
 }
 
 /* Sends the request e to node_name and waits for its result. */
@@ -525,30 +512,25 @@ static erg_err_t request(erg_node_t *node, const char *node_name,
         return ERG_EINVAL;
     if (timeout_ms == 0)
         timeout_ms = ERG_CALL_TIMEOUT_MS;
-    if (strcmp(node_name, erg_node_name(node)) == 0)
-        return ERG_EINVAL;
     erg__peer_t *p = NULL;
-    erg_err_t rv = up_peer(node, node_name, timeout_ms, &p);
+    erg_err_t rv = erg__net_peer_up(node->net, node_name, timeout_ms, &p);
     if (rv != ERG_OK)
         return rv;
+    erg_proc_t *self = erg__current();
     erg__waiter_t w;
-    erg__waiter_init(&w);
-    rv = erg__waiter_add(node, e->ref.id, &w);
-    if (rv == ERG_OK) {
-        rv = erg__remote_route(node, p->hash, NULL, e, false);
-        if (rv == ERG_OK)
-            rv = erg__waiter_wait(node, e->ref.id, &w, timeout_ms, true);
-        else
-            erg__waiter_remove(node, e->ref.id);
-    }
+    erg_msg_t *reply = NULL;
+    rv = erg__await_begin(node, self, e->ref, &w);
+    if (rv == ERG_OK)
+        rv = erg__await_end(node, self, e->ref, &w,
+                            erg__remote_route(node, p->hash, NULL, e, false),
+                            timeout_ms, &reply);
     erg__peer_release(p);
-    if (rv == ERG_OK && w.reply != NULL) {
-        result_t *got = erg_msg_data(w.reply);
+    if (rv == ERG_OK && reply != NULL) {
+        result_t *got = erg_msg_data(reply);
         *res = *got;
         got->info = NULL; /* ours now */
     }
-    erg_msg_release(w.reply);
-    erg__waiter_fini(&w);
+    erg_msg_release(reply);
     return rv;
 }
 
@@ -564,24 +546,17 @@ erg_err_t erg_remote_spawn(erg_node_t *node, const char *node_name,
     erg__net_t *net = node->net;
     if (net == NULL)
         return ERG_ENOCONN;
-    erg_proc_t *self = erg__current();
-    erg_pid_t from = self != NULL ? erg_self(self) : erg_node_pid(node);
-    erg_ref_t ref = erg__node_make_ref(node);
+    erg__pend_t e = request_pend(node, ERG__FRAME_SPAWN);
     const char *reg = opts != NULL && opts->register_name != NULL
                           ? opts->register_name
                           : "";
     char n1[256], n2[256];
     erg_net_spawn_v1_t s = {
-        erg__wire_pid(net, from, n1),
-        erg__wire_ref(net, ref.node, ref.creation, ref.id, n2),
+        erg__wire_pid(net, e.from, n1),
+        erg__wire_ref(net, e.ref.node, e.ref.creation, e.ref.id, n2),
         {factory, strlen(factory)},
         {reg, strlen(reg)},
         opts != NULL ? opts->mailbox_limit : 0};
-    erg__pend_t e = {0};
-    e.kind = ERG__FRAME_SPAWN;
-    e.from = from;
-    e.target = erg_to_pid(from);
-    e.ref = ref;
     e.msg = (erg_msg_t *)args;
     e.ctl_desc = &erg_net_spawn_v1_desc;
     e.ctl = &s;
@@ -605,21 +580,14 @@ static erg_err_t app_request(erg_node_t *node, const char *node_name,
     erg__net_t *net = node->net;
     if (net == NULL)
         return ERG_ENOCONN;
-    erg_proc_t *self = erg__current();
-    erg_pid_t from = self != NULL ? erg_self(self) : erg_node_pid(node);
-    erg_ref_t ref = erg__node_make_ref(node);
+    erg__pend_t e = request_pend(node, ERG__FRAME_APP);
     char n1[256], n2[256];
     erg_net_app_request_v1_t q = {
-        erg__wire_pid(net, from, n1),
-        erg__wire_ref(net, ref.node, ref.creation, ref.id, n2),
+        erg__wire_pid(net, e.from, n1),
+        erg__wire_ref(net, e.ref.node, e.ref.creation, e.ref.id, n2),
         {app, strlen(app)},
         start,
         (uint8_t)mode};
-    erg__pend_t e = {0};
-    e.kind = ERG__FRAME_APP;
-    e.from = from;
-    e.target = erg_to_pid(from);
-    e.ref = ref;
     e.ctl_desc = &erg_net_app_request_v1_desc;
     e.ctl = &q;
     result_t res = {{0, 0, 0}, NULL};
