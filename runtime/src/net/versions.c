@@ -266,16 +266,20 @@ erg_err_t erg__version_adapt(const erg__vtable_t *t,
                                             : NULL;
     if (mine == NULL || actor == NULL)
         return ERG_ENOTACCEPTED;
-    const erg_codec_dispatch_t *best = NULL;
-    for (size_t i = 0; i < actor->nrows; i++) {
-        const erg_codec_dispatch_t *row = &actor->rows[i];
-        if (row->msg->wire_id != desc->wire_id)
-            continue;
-        if (best == NULL || row->msg->version > best->msg->version)
-            best = row;
-    }
-    /* Highest accepted first; each version of the line is tried. */
-    for (uint32_t tries = 0; best != NULL && tries < actor->nrows; tries++) {
+    /* The accepted versions of the type, highest first, until one is
+     * reached by the conversions. */
+    uint32_t below = UINT32_MAX;
+    for (;;) {
+        const erg_codec_dispatch_t *best = NULL;
+        for (size_t i = 0; i < actor->nrows; i++) {
+            const erg_codec_dispatch_t *row = &actor->rows[i];
+            if (row->msg->wire_id == desc->wire_id &&
+                row->msg->version < below &&
+                (best == NULL || row->msg->version > best->msg->version))
+                best = row;
+        }
+        if (best == NULL)
+            return ERG_ENOTACCEPTED;
         void *conv;
         if (erg_codec_convert(mine->reg, desc, best->msg,
                               erg_typed_msg_value(msg), &conv) == ERG_OK) {
@@ -284,15 +288,6 @@ erg_err_t erg__version_adapt(const erg__vtable_t *t,
                 erg_codec_free(best->msg, conv);
             return rv;
         }
-        const erg_codec_dispatch_t *next = NULL;
-        for (size_t i = 0; i < actor->nrows; i++) {
-            const erg_codec_dispatch_t *row = &actor->rows[i];
-            if (row->msg->wire_id == desc->wire_id &&
-                row->msg->version < best->msg->version &&
-                (next == NULL || row->msg->version > next->msg->version))
-                next = row;
-        }
-        best = next;
+        below = best->msg->version;
     }
-    return ERG_ENOTACCEPTED;
 }
