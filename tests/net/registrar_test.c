@@ -32,7 +32,6 @@ static void sleep_ms(long ms) {
     nanosleep(&ts, NULL);
 }
 
-static uint16_t free_port(void) { return erg_test_free_port(); }
 
 /* ---- actors ---------------------------------------------------------------- */
 
@@ -157,7 +156,7 @@ static erg_err_t connect_soon(erg_node_t *from, const char *to) {
 
 static void test_nodes_find_each_other_by_name(void **state) {
     (void)state;
-    uint16_t rport = free_port();
+    uint16_t rport = erg_test_free_port();
     erg_node_t *a = start_node("ra@127.0.0.1", rport);
     erg_node_t *b = start_node("rb@127.0.0.1", rport);
     erg_node_t *c = start_node("rc@127.0.0.1", rport);
@@ -196,7 +195,7 @@ static void test_nodes_find_each_other_by_name(void **state) {
     ERG_FAIL(erg_net_connect(c, "rh@127.0.0.1"), ERG_ENOROUTE);
     /* Static routes are tried first: a route to a wrong port beats the
      * registrar's right answer. */
-    erg_route_t wrong = {"rc@127.0.0.1", "127.0.0.1", free_port()};
+    erg_route_t wrong = {"rc@127.0.0.1", "127.0.0.1", erg_test_free_port()};
     ERG_PASS(erg_net_add_route(h, &wrong));
     ERG_FAIL(erg_net_connect(h, "rc@127.0.0.1"), ERG_ENOCONN);
     ERG_PASS(erg_node_stop(h));
@@ -214,7 +213,7 @@ static void test_nodes_find_each_other_by_name(void **state) {
 
 static void test_taken_name_is_refused(void **state) {
     (void)state;
-    uint16_t rport = free_port();
+    uint16_t rport = erg_test_free_port();
     erg_node_t *a = start_node("ta@127.0.0.1", rport);
     erg_node_t *b = start_node("tb@127.0.0.1", rport);
     erg_err_t rv;
@@ -246,7 +245,7 @@ static void test_taken_name_is_refused(void **state) {
 static void test_port_from_the_environment(void **state) {
     (void)state;
     char port[16];
-    snprintf(port, sizeof(port), "%u", (unsigned)free_port());
+    snprintf(port, sizeof(port), "%u", (unsigned)erg_test_free_port());
     assert_int_equal(setenv("ERG_REGISTRAR_PORT", port, 1), 0);
     /* Both take the port from the environment: the second registers with
      * the first and finds it by name. */
@@ -257,7 +256,7 @@ static void test_port_from_the_environment(void **state) {
     ERG_PASS(call_echo(b, "ea@127.0.0.1"));
     /* The option wins over the environment: a node given another port
      * serves a registrar of its own, where ea is unknown. */
-    erg_node_t *c = start_node("ec@127.0.0.1", free_port());
+    erg_node_t *c = start_node("ec@127.0.0.1", erg_test_free_port());
     assert_true(erg_net_registrar_serving(c));
     ERG_FAIL(erg_net_connect(c, "ea@127.0.0.1"), ERG_ENOROUTE);
     assert_int_equal(unsetenv("ERG_REGISTRAR_PORT"), 0);
@@ -271,7 +270,7 @@ static void test_port_from_the_environment(void **state) {
  * other up by asking that host's registrar over UDP, as Ergo's do. */
 static void test_other_hosts_are_asked_over_udp(void **state) {
     (void)state;
-    uint16_t rport = free_port();
+    uint16_t rport = erg_test_free_port();
     erg_node_t *near = start_echo_at("near@127.0.0.1", "127.0.0.1", rport);
     erg_node_t *far = start_echo_at("far@127.0.0.2", "127.0.0.2", rport);
     erg_node_t *far2 = start_echo_at("far2@127.0.0.2", "127.0.0.2", rport);
@@ -325,7 +324,7 @@ static const uint8_t preamble[8] = {'E', 'R', 'G', 'R', 1, 0, 0, 0};
 
 static void test_hostile_bytes_are_cut_off(void **state) {
     (void)state;
-    uint16_t rport = free_port();
+    uint16_t rport = erg_test_free_port();
     erg_node_t *a = start_node("ha@127.0.0.1", rport);
     /* Not a registrar client. */
     int fd = dial(rport);
@@ -496,7 +495,7 @@ static pid_t start_child(uint16_t rport) {
 
 static void test_kill_9_of_the_server_hands_over(void **state) {
     (void)state;
-    uint16_t rport = free_port();
+    uint16_t rport = erg_test_free_port();
     pid_t child = start_child(rport);
     erg_node_t *b = start_node("kb@127.0.0.1", rport);
     erg_node_t *c = start_node("kc@127.0.0.1", rport);

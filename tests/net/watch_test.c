@@ -366,7 +366,6 @@ static void test_remote_event(void **state) {
 
 /* ---- a node in another process, killed --------------------------------------- */
 
-static uint16_t free_port(void) { return erg_test_free_port(); }
 
 /* Runs node k@127.0.0.1 on port with a process named "rec" and reports
  * "up" through fd, then waits to be killed. Never returns. */
@@ -408,7 +407,7 @@ static pid_t start_child(uint16_t port) {
 
 static void test_kill_9(void **state) {
     (void)state;
-    uint16_t port = free_port();
+    uint16_t port = erg_test_free_port();
     pid_t child = start_child(port);
     erg_node_t *a = start_node("ka@127.0.0.1", 0);
     nt_route(a, "k@127.0.0.1", port);

@@ -171,7 +171,7 @@ erg_reason_t erg_typed_handle_event(erg_proc_t *self,
 
 /* ---- senders for the generated helpers ----------------------------------- */
 
-static erg_node_t *erg_typed_sender_node(const erg_typed_sender_t *s) {
+static erg_node_t *sender_node(const erg_typed_sender_t *s) {
     return s->self != NULL ? erg_proc_node(s->self) : s->node;
 }
 
@@ -223,7 +223,7 @@ static erg_err_t sender_call(void *ctx, const erg_codec_desc_t *desc,
         /* Another version of the response (a remote replier's newer or
          * older one): converted to the one this caller's schema names. */
         erg_msg_t *conv;
-        rv = erg__net_convert(erg_typed_sender_node(s), r, reply_desc, &conv);
+        rv = erg__net_convert(sender_node(s), r, reply_desc, &conv);
         if (rv == ERG_OK) {
             erg_msg_release(r);
             r = conv;

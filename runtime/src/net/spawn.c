@@ -42,9 +42,11 @@ void erg__spawn_fini(erg__net_t *net) {
     erg__hmap_fini(&net->startable);
 }
 
-static erg_err_t allow(erg_node_t *node, erg__hmap_t *(*map)(erg__net_t *),
-                       const char *name, const erg_behavior_t *beh,
-                       const char *const *nodes, size_t nnodes) {
+/* Adds name to the factories (beh given) or the applications (beh NULL)
+ * nodes[0..nnodes) may start here. */
+static erg_err_t allow(erg_node_t *node, const char *name,
+                       const erg_behavior_t *beh, const char *const *nodes,
+                       size_t nnodes) {
     if (node == NULL || name == NULL || name[0] == '\0' ||
         strlen(name) > 255 || (nnodes != 0 && nodes == NULL))
         return ERG_EINVAL;
@@ -65,24 +67,22 @@ static erg_err_t allow(erg_node_t *node, erg__hmap_t *(*map)(erg__net_t *),
             allow_free(a);
             return nodes[i] == NULL ? ERG_EINVAL : ERG_ENOMEM;
         }
+    erg__hmap_t *map = beh != NULL ? &net->spawnable : &net->startable;
     pthread_mutex_lock(&net->mu);
-    allow_free(erg__hmap_del_str(map(net), name));
-    erg_err_t rv = erg__hmap_put_str(map(net), name, a);
+    allow_free(erg__hmap_del_str(map, name));
+    erg_err_t rv = erg__hmap_put_str(map, name, a);
     pthread_mutex_unlock(&net->mu);
     if (rv != ERG_OK)
         allow_free(a);
     return rv;
 }
 
-static erg__hmap_t *spawnable(erg__net_t *net) { return &net->spawnable; }
-static erg__hmap_t *startable(erg__net_t *net) { return &net->startable; }
-
 erg_err_t erg_net_allow_spawn(erg_node_t *node, const char *factory,
                               const erg_behavior_t *beh,
                               const char *const *nodes, size_t nnodes) {
     if (beh == NULL || beh->init == NULL)
         return ERG_EINVAL;
-    return allow(node, spawnable, factory, beh, nodes, nnodes);
+    return allow(node, factory, beh, nodes, nnodes);
 }
 
 erg_err_t erg_net_disallow_spawn(erg_node_t *node, const char *factory) {
@@ -99,7 +99,7 @@ erg_err_t erg_net_disallow_spawn(erg_node_t *node, const char *factory) {
 
 erg_err_t erg_net_allow_app_start(erg_node_t *node, const char *app,
                                   const char *const *nodes, size_t nnodes) {
-    return allow(node, startable, app, NULL, nodes, nnodes);
+    return allow(node, app, NULL, nodes, nnodes);
 }
 
 /* Under nothing: is `who` allowed by entry name of map? Fills *beh. */
