@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/mailbox.h"
@@ -459,6 +460,175 @@ static void test_sched_call_chain_completes_on_one_worker(void **state) {
     rv_fini();
 }
 
+/* --- Next: what a turn wakes runs after it, on the same worker. --------- */
+
+typedef enum {
+    AFTER_NOTHING,  /* the turn ends */
+    AFTER_RELEASE,  /* erg__sched_release_next, then wait for the woken */
+    AFTER_BLOCK,    /* block_begin, wait for the woken, block_end */
+    AFTER_WAIT,     /* wait for the woken, holding the worker */
+    AFTER_PINGPONG, /* wake again (the woken wakes us) until told to stop */
+} after_t;
+
+typedef struct step_s {
+    erg__task_t task;
+    erg__sched_t *s;
+    struct step_s *wakes; /* submitted by this task's turn, if not NULL */
+    after_t after;
+    char mark;           /* written to the order log */
+    pthread_t thread;    /* where the last turn ran */
+    atomic_long runs;
+    atomic_bool *stop;   /* AFTER_PINGPONG */
+    atomic_bool timed_out;
+} step_t;
+
+static char order[64];
+static atomic_int norder;
+
+static erg__task_status_t step_run(erg__task_t *t, unsigned max) {
+    step_t *st = ERG__QUEUE_DATA(t, step_t, task);
+    (void)max;
+    st->thread = pthread_self();
+    int i = atomic_fetch_add(&norder, 1);
+    if (i < (int)sizeof(order))
+        order[i] = st->mark;
+    if (st->after == AFTER_PINGPONG && atomic_load(st->stop)) {
+        atomic_fetch_add(&st->runs, 1);
+        return ERG__TASK_IDLE;
+    }
+    if (st->wakes != NULL)
+        erg__sched_submit(st->s, &st->wakes->task);
+    atomic_long *woken_runs = st->wakes != NULL ? &st->wakes->runs : NULL;
+    switch (st->after) {
+    case AFTER_RELEASE:
+        erg__sched_release_next();
+        atomic_store(&st->timed_out, !wait_for(woken_runs, 1));
+        break;
+    case AFTER_BLOCK:
+        erg__sched_block_begin();
+        atomic_store(&st->timed_out, !wait_for(woken_runs, 1));
+        erg__sched_block_end();
+        break;
+    case AFTER_WAIT:
+        atomic_store(&st->timed_out, !wait_for(woken_runs, 1));
+        break;
+    default:
+        break;
+    }
+    atomic_fetch_add(&st->runs, 1);
+    return ERG__TASK_IDLE;
+}
+
+static void step_init(step_t *st, erg__sched_t *s, char mark, step_t *wakes,
+                      after_t after) {
+    memset(st, 0, sizeof(*st));
+    erg__task_init(&st->task, step_run);
+    st->s = s;
+    st->mark = mark;
+    st->wakes = wakes;
+    st->after = after;
+}
+
+static erg__sched_t *sched_new_opts(unsigned workers, unsigned monitor_us) {
+    erg__sched_opts_t o;
+    erg__sched_opts_init(&o);
+    o.workers = workers;
+    o.monitor_us = monitor_us;
+    erg__sched_t *s = NULL;
+    ERG_PASS(erg__sched_new(&o, &s));
+    return s;
+}
+
+static void test_sched_woken_task_runs_before_queued_ones(void **state) {
+    (void)state;
+    /* One worker and no monitor: the order is fully determined. */
+    erg__sched_t *s = sched_new_opts(1, 0);
+    step_t a, b, c;
+    step_init(&b, s, 'B', NULL, AFTER_NOTHING);
+    step_init(&a, s, 'A', &b, AFTER_NOTHING);
+    step_init(&c, s, 'C', NULL, AFTER_NOTHING);
+    atomic_store(&norder, 0);
+    erg__sched_submit(s, &a.task);
+    erg__sched_submit(s, &c.task);
+    ERG_PASS(erg__sched_start(s));
+    assert_true(wait_for(&c.runs, 1));
+    erg__sched_free(s);
+    assert_int_equal(atomic_load(&norder), 3);
+    assert_memory_equal(order, "ABC", 3);
+}
+
+static void test_sched_woken_task_stays_on_its_wakers_worker(void **state) {
+    (void)state;
+    /* Two workers: the idle one must not take the woken task. */
+    erg__sched_t *s = sched_new_opts(2, 0);
+    ERG_PASS(erg__sched_start(s));
+    for (int round = 0; round < 100; round++) {
+        step_t a, b;
+        step_init(&b, s, 'B', NULL, AFTER_NOTHING);
+        step_init(&a, s, 'A', &b, AFTER_NOTHING);
+        erg__sched_submit(s, &a.task);
+        assert_true(wait_for(&b.runs, 1));
+        assert_true(pthread_equal(a.thread, b.thread));
+    }
+    erg__sched_free(s);
+}
+
+/* The woken task must run while the waker's turn goes on; each case
+ * would hang (and time out) if nothing moved it off the waker's worker. */
+static void run_while_waker_continues(unsigned workers, unsigned monitor_us,
+                                      after_t after) {
+    erg__sched_t *s = sched_new_opts(workers, monitor_us);
+    ERG_PASS(erg__sched_start(s));
+    step_t a, b;
+    step_init(&b, s, 'B', NULL, AFTER_NOTHING);
+    step_init(&a, s, 'A', &b, after);
+    erg__sched_submit(s, &a.task);
+    assert_true(wait_for(&a.runs, 1));
+    assert_false(atomic_load(&a.timed_out));
+    assert_false(pthread_equal(a.thread, b.thread));
+    erg__sched_free(s);
+}
+
+static void test_sched_release_next_lets_another_worker_run_it(void **state) {
+    (void)state;
+    run_while_waker_continues(2, 0, AFTER_RELEASE);
+}
+
+static void test_sched_blocking_turn_hands_its_next_task_over(void **state) {
+    (void)state;
+    /* One worker: the slot itself must pass to a spare thread. */
+    run_while_waker_continues(1, 0, AFTER_BLOCK);
+}
+
+static void test_sched_monitor_moves_a_task_stuck_behind_a_long_turn(
+    void **state) {
+    (void)state;
+    run_while_waker_continues(2, 1000, AFTER_WAIT);
+}
+
+static void test_sched_tasks_waking_each_other_cannot_starve_the_queue(
+    void **state) {
+    (void)state;
+    atomic_bool stop = false;
+    erg__sched_t *s = sched_new_opts(1, 0);
+    step_t p, q, c;
+    step_init(&p, s, 'P', &q, AFTER_PINGPONG);
+    step_init(&q, s, 'Q', &p, AFTER_PINGPONG);
+    step_init(&c, s, 'C', NULL, AFTER_NOTHING);
+    p.stop = q.stop = &stop;
+    ERG_PASS(erg__sched_start(s));
+    erg__sched_submit(s, &p.task);
+    /* P and Q now run each other forever through the worker's next slot;
+     * C, queued meanwhile, must still get the only worker. */
+    sleep_us(1000);
+    erg__sched_submit(s, &c.task);
+    assert_true(wait_for(&c.runs, 1));
+    atomic_store(&stop, true);
+    assert_true(wait_for(&q.runs, 1));
+    assert_true(wait_for(&p.runs, 1));
+    erg__sched_free(s);
+}
+
 static void test_sched_block_calls_off_worker_are_noops(void **state) {
     (void)state;
     erg__sched_block_begin();
@@ -493,6 +663,14 @@ int main(void) {
         cmocka_unit_test(test_sched_1000_processes_exchange_1000000_messages),
         cmocka_unit_test(test_sched_blocked_callers_outnumber_workers),
         cmocka_unit_test(test_sched_call_chain_completes_on_one_worker),
+        cmocka_unit_test(test_sched_woken_task_runs_before_queued_ones),
+        cmocka_unit_test(test_sched_woken_task_stays_on_its_wakers_worker),
+        cmocka_unit_test(test_sched_release_next_lets_another_worker_run_it),
+        cmocka_unit_test(test_sched_blocking_turn_hands_its_next_task_over),
+        cmocka_unit_test(
+            test_sched_monitor_moves_a_task_stuck_behind_a_long_turn),
+        cmocka_unit_test(
+            test_sched_tasks_waking_each_other_cannot_starve_the_queue),
         cmocka_unit_test(test_sched_block_calls_off_worker_are_noops),
         cmocka_unit_test(test_sched_rejects_thread_cap_below_workers),
     };

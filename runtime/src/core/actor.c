@@ -801,6 +801,10 @@ static erg__task_status_t proc_run(erg__task_t *task, unsigned max) {
             break;
         if (node == &p->kill_node)
             continue; /* a wake-up: the dead check above finishes us */
+        /* The turn goes on: whoever the last handler woke may run
+         * elsewhere meanwhile. */
+        if (n > 0)
+            erg__sched_release_next();
         set_state(p, ERG_PROC_RUNNING);
         p->cur_queue = (uint8_t)node->queue;
         uint64_t in = atomic_load_explicit(&p->messages_in,

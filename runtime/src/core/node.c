@@ -193,6 +193,8 @@ bool erg__waiter_complete(erg_node_t *node, uint64_t ref_id,
 erg_err_t erg__waiter_wait(erg_node_t *node, uint64_t ref_id,
                            erg__waiter_t *w, uint32_t timeout_ms, bool spin) {
     uint64_t start = erg__mono_ns();
+    /* What this turn woke (the callee, maybe) must not wait for it. */
+    erg__sched_release_next();
     /*
      * A blocking wake-up costs 18-30 us here and a spinning one 0.5 us, so
      * with another worker to run the callee, spin a little first, still

@@ -30,11 +30,30 @@
  * next one, so parallelism ramps up one wake at a time, as in Go's wakep.
  * Wake tokens (wake_tokens, spare_tokens) make spurious condvar returns
  * harmless: only a thread that takes a token was woken on purpose.
+ *
+ * Runnext (Go's, with Erlang's rule for waking): a task submitted by a
+ * running turn goes to that worker's `next` slot, without the lock and
+ * without waking anyone, because the worker takes it as soon as the turn
+ * ends. Only surplus work wakes a thread: a task pushed out of `next` by a
+ * newer one, a turn that goes on with other work (proc_run calls
+ * erg__sched_release_next between handlers), a worker about to block. So
+ * two processes messaging each other run back to back on one worker with
+ * no lock and no wake-up, the way Erlang keeps them on one scheduler, and
+ * the cross-core futex wake (5-30 us here) leaves the round trip. The
+ * monitor thread bounds the one case left: a single handler running long
+ * after its send; a task that waits in `next` through a whole tick is
+ * moved to the run queue.
  */
 enum {
     DEFAULT_MAX_PER_TURN = 64,
     DEFAULT_SPIN_US = 50,
     DEFAULT_MAX_THREADS = 10000,
+    /* Consecutive turns a worker may take from `next` while the run queue
+     * has work (Go checks its global queue every 61st tick). */
+    NEXT_STREAK_MAX = 61,
+    DEFAULT_MONITOR_US = 1000,
+    /* Idle monitor ticks before the monitor sleeps. */
+    MONITOR_IDLE_TICKS = 8,
 };
 
 typedef struct worker_s {
@@ -42,6 +61,11 @@ typedef struct worker_s {
     pthread_t thread;
     erg__sched_t *sched;
     bool blocked; /* between block_begin and block_end */
+    unsigned streak; /* turns taken from next in a row; owner only */
+    /* Written by the owner, read and stolen by the monitor. */
+    _Atomic(erg__task_t *) next; /* runs after the current turn */
+    atomic_uint turns;           /* bumped at every turn's start */
+    unsigned seen_turns;         /* the monitor's last look; its own */
 } worker_t;
 
 struct erg__sched_s {
@@ -52,7 +76,9 @@ struct erg__sched_s {
     atomic_uint nready;    /* runq length; written under lock */
     atomic_bool stopping;  /* written under lock */
     unsigned nworkers;     /* N: slots */
-    unsigned nactive;      /* threads holding a slot (may exceed N briefly) */
+    /* Threads holding a slot (may exceed N briefly); written under lock,
+     * read without it by a worker taking its next task. */
+    atomic_uint nactive;
     unsigned nspinning;    /* spinning, or woken and not yet looking */
     unsigned max_spinners; /* spinning at once, so the loop thread runs */
     unsigned nparked;      /* holding a slot, waiting on work_cv */
@@ -63,8 +89,13 @@ struct erg__sched_s {
     unsigned max_threads;
     unsigned max_per_turn;
     uint64_t spin_ns;
+    uint64_t monitor_ns; /* the monitor's tick; 0: none */
     bool started;
     erg__queue_t threads; /* worker_t, every thread ever started */
+    pthread_t monitor;
+    pthread_cond_t monitor_cv; /* the monitor sleeping while all are idle */
+    bool monitor_started;
+    bool monitor_asleep;
 };
 
 /* The worker the calling thread is, if any: block_begin/_end find their
@@ -82,6 +113,7 @@ void erg__sched_opts_init(erg__sched_opts_t *opts) {
     opts->max_per_turn = DEFAULT_MAX_PER_TURN;
     opts->spin_us = DEFAULT_SPIN_US;
     opts->max_threads = DEFAULT_MAX_THREADS;
+    opts->monitor_us = DEFAULT_MONITOR_US;
 }
 
 static uint64_t now_ns(void) {
@@ -111,6 +143,7 @@ erg_err_t erg__sched_new(const erg__sched_opts_t *opts, erg__sched_t **out) {
         if (opts->max_threads != 0)
             o.max_threads = opts->max_threads;
         o.spin_us = opts->spin_us;
+        o.monitor_us = opts->monitor_us;
     }
     if (o.max_threads < o.workers)
         return ERG_EINVAL;
@@ -125,6 +158,13 @@ erg_err_t erg__sched_new(const erg__sched_opts_t *opts, erg__sched_t **out) {
         goto fail_work_cv;
     if (pthread_cond_init(&s->spare_cv, NULL) != 0)
         goto fail_spare_cv;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int crc = pthread_cond_init(&s->monitor_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (crc != 0)
+        goto fail_monitor_cv;
     erg__queue_init(&s->runq);
     erg__queue_init(&s->threads);
     atomic_init(&s->nready, 0);
@@ -134,9 +174,12 @@ erg_err_t erg__sched_new(const erg__sched_opts_t *opts, erg__sched_t **out) {
     s->max_threads = o.max_threads;
     s->max_per_turn = o.max_per_turn;
     s->spin_ns = (uint64_t)o.spin_us * 1000u;
+    s->monitor_ns = (uint64_t)o.monitor_us * 1000u;
     *out = s;
     return ERG_OK;
 
+fail_monitor_cv:
+    pthread_cond_destroy(&s->spare_cv);
 fail_spare_cv:
     pthread_cond_destroy(&s->work_cv);
 fail_work_cv:
@@ -147,6 +190,7 @@ fail_mutex:
 }
 
 static void *worker_main(void *arg);
+static void *monitor_main(void *arg);
 
 /*
  * Starts one more thread holding a slot, counted as spinning so nobody
@@ -172,6 +216,15 @@ static erg_err_t spawn_thread(erg__sched_t *s) {
     return ERG_OK;
 }
 
+/* Work is about to run after a quiet spell: the monitor ticks again. Paid
+ * only on paths that already pay for a wake-up. Under lock. */
+static void monitor_poke(erg__sched_t *s) {
+    if (s->monitor_asleep) {
+        s->monitor_asleep = false;
+        pthread_cond_signal(&s->monitor_cv);
+    }
+}
+
 /*
  * Gets one more thread looking at the run queue, unless one already is.
  * Prefers a parked worker (it holds a slot), then a free slot: handed to a
@@ -183,6 +236,7 @@ static void wake_one(erg__sched_t *s) {
     /* Before start, the workers start finds the queue by themselves. */
     if (!s->started || s->nspinning > 0 || atomic_load(&s->stopping))
         return;
+    monitor_poke(s);
     if (s->nparked > s->wake_tokens) {
         s->wake_tokens++;
         s->nspinning++;
@@ -201,6 +255,7 @@ static void wake_one(erg__sched_t *s) {
     (void)spawn_thread(s);
 }
 
+
 erg_err_t erg__sched_start(erg__sched_t *s) {
     pthread_mutex_lock(&s->lock);
     assert(!s->started);
@@ -208,6 +263,13 @@ erg_err_t erg__sched_start(erg__sched_t *s) {
     erg_err_t rv = ERG_OK;
     for (unsigned i = 0; i < s->nworkers && rv == ERG_OK; i++)
         rv = spawn_thread(s);
+    if (rv == ERG_OK && s->monitor_ns > 0) {
+        int rc = pthread_create(&s->monitor, NULL, monitor_main, s);
+        if (rc == 0)
+            s->monitor_started = true;
+        else
+            rv = rc == EAGAIN ? ERG_EAGAIN : ERG_ENOMEM;
+    }
     pthread_mutex_unlock(&s->lock);
     if (rv != ERG_OK)
         erg__sched_stop(s);
@@ -219,6 +281,14 @@ void erg__sched_stop(erg__sched_t *s) {
     atomic_store(&s->stopping, true);
     pthread_cond_broadcast(&s->work_cv);
     pthread_cond_broadcast(&s->spare_cv);
+    pthread_cond_broadcast(&s->monitor_cv);
+    bool monitor = s->monitor_started;
+    s->monitor_started = false;
+    pthread_mutex_unlock(&s->lock);
+    /* The monitor walks the thread list: it goes first. */
+    if (monitor)
+        pthread_join(s->monitor, NULL);
+    pthread_mutex_lock(&s->lock);
     /* No thread is created once stopping is set, so this list is final. */
     erg__queue_t threads;
     erg__queue_move(&s->threads, &threads);
@@ -236,6 +306,7 @@ void erg__sched_free(erg__sched_t *s) {
     if (s == NULL)
         return;
     erg__sched_stop(s);
+    pthread_cond_destroy(&s->monitor_cv);
     pthread_cond_destroy(&s->spare_cv);
     pthread_cond_destroy(&s->work_cv);
     pthread_mutex_destroy(&s->lock);
@@ -260,10 +331,44 @@ static erg__task_t *runq_pop(erg__sched_t *s) {
     return ERG__QUEUE_DATA(q, erg__task_t, link);
 }
 
-void erg__sched_submit(erg__sched_t *s, erg__task_t *task) {
-    pthread_mutex_lock(&s->lock);
+/* Queues a task for any worker and gets one looking. Under lock. */
+static void runq_push_and_wake(erg__sched_t *s, erg__task_t *task) {
     runq_push(s, task);
     wake_one(s);
+}
+
+void erg__sched_submit(erg__sched_t *s, erg__task_t *task) {
+    worker_t *w = current_worker;
+    if (w != NULL && w->sched == s && !w->blocked) {
+        /* From a running turn: this worker runs it next. Only the task it
+         * displaces is surplus work. */
+        task = atomic_exchange_explicit(&w->next, task, memory_order_acq_rel);
+        if (task == NULL)
+            return;
+    }
+    pthread_mutex_lock(&s->lock);
+    runq_push_and_wake(s, task);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Takes w's next task, or NULL. Under lock or not: only the owner and the
+ * monitor's compare-exchange ever empty the slot. */
+static erg__task_t *take_next(worker_t *w) {
+    if (atomic_load_explicit(&w->next, memory_order_relaxed) == NULL)
+        return NULL;
+    return atomic_exchange_explicit(&w->next, NULL, memory_order_acquire);
+}
+
+void erg__sched_release_next(void) {
+    worker_t *w = current_worker;
+    if (w == NULL)
+        return;
+    erg__task_t *task = take_next(w);
+    if (task == NULL)
+        return;
+    erg__sched_t *s = w->sched;
+    pthread_mutex_lock(&s->lock);
+    runq_push_and_wake(s, task);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -302,6 +407,36 @@ static bool retire(erg__sched_t *s) {
     return true;
 }
 
+/*
+ * The worker's next task without the lock: its `next`, unless the run queue
+ * has waited through NEXT_STREAK_MAX such turns (two tasks waking each
+ * other must not keep the worker from the queue), or the worker must look
+ * at the shared state (stopping, too many slots taken).
+ */
+static erg__task_t *next_unlocked(worker_t *w, erg__sched_t *s) {
+    if (atomic_load_explicit(&s->stopping, memory_order_relaxed) ||
+        atomic_load_explicit(&s->nactive, memory_order_relaxed) > s->nworkers)
+        return NULL;
+    if (w->streak >= NEXT_STREAK_MAX &&
+        atomic_load_explicit(&s->nready, memory_order_relaxed) > 0)
+        return NULL;
+    erg__task_t *task = take_next(w);
+    if (task != NULL)
+        w->streak++;
+    return task;
+}
+
+/* Runs one turn of task; returns it if it wants another. */
+static erg__task_t *run_turn(worker_t *w, erg__sched_t *s, erg__task_t *task) {
+    atomic_store_explicit(&w->turns,
+                          atomic_load_explicit(&w->turns,
+                                               memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    erg__task_status_t st = task->run(task, s->max_per_turn);
+    assert(!w->blocked);
+    return st == ERG__TASK_MORE ? task : NULL;
+}
+
 static void *worker_main(void *arg) {
     worker_t *w = arg;
     erg__sched_t *s = w->sched;
@@ -320,22 +455,31 @@ static void *worker_main(void *arg) {
             break;
         /* Back from a blocking call with all slots taken: step aside. */
         if (s->nactive > s->nworkers) {
+            erg__task_t *next = take_next(w);
+            if (next != NULL)
+                runq_push(s, next);
             if (!retire(s))
                 goto exit_without_slot;
             may_spin = true;
             continue;
         }
-        erg__task_t *task = runq_pop(s);
+        erg__task_t *task = NULL;
+        if (w->streak < NEXT_STREAK_MAX || atomic_load(&s->nready) == 0)
+            task = take_next(w);
+        if (task == NULL) {
+            task = runq_pop(s);
+            w->streak = 0;
+        }
         if (task != NULL) {
             if (atomic_load_explicit(&s->nready, memory_order_relaxed) > 0)
                 wake_one(s);
             pthread_mutex_unlock(&s->lock);
-            erg__task_status_t st = task->run(task, s->max_per_turn);
-            assert(!w->blocked);
+            /* Turns that end with a task in `next` chain without the lock. */
+            do
+                requeue = run_turn(w, s, task);
+            while (requeue == NULL && (task = next_unlocked(w, s)) != NULL);
             may_spin = true;
             pthread_mutex_lock(&s->lock);
-            if (st == ERG__TASK_MORE)
-                requeue = task;
             continue;
         }
         if (may_spin && s->spin_ns > 0 && s->nspinning < s->max_spinners) {
@@ -357,10 +501,61 @@ static void *worker_main(void *arg) {
         }
         may_spin = true;
     }
+    /* Stopped: what this worker would have run next stays queued. */
+    erg__task_t *next = take_next(w);
+    if (next != NULL)
+        runq_push(s, next);
     s->nactive--;
 exit_without_slot:
     pthread_mutex_unlock(&s->lock);
     current_worker = NULL;
+    return NULL;
+}
+
+/*
+ * The monitor (Go's sysmon, reduced to one job): every tick it moves to the
+ * run queue any task that has sat in a worker's `next` since the last tick
+ * while that worker stayed in one turn (a long handler after its send). It
+ * sleeps while every worker is parked, and wake_one rouses it.
+ */
+static void monitor_steal(erg__sched_t *s) {
+    erg__queue_t *q;
+    ERG__QUEUE_FOREACH(q, &s->threads) {
+        worker_t *w = ERG__QUEUE_DATA(q, worker_t, link);
+        unsigned turns = atomic_load_explicit(&w->turns, memory_order_relaxed);
+        erg__task_t *task = atomic_load_explicit(&w->next, memory_order_relaxed);
+        if (task != NULL && turns == w->seen_turns &&
+            atomic_compare_exchange_strong_explicit(&w->next, &task, NULL,
+                                                    memory_order_acquire,
+                                                    memory_order_relaxed))
+            runq_push_and_wake(s, task);
+        w->seen_turns = turns;
+    }
+}
+
+static void *monitor_main(void *arg) {
+    erg__sched_t *s = arg;
+    unsigned idle_ticks = 0;
+    pthread_mutex_lock(&s->lock);
+    while (!atomic_load(&s->stopping)) {
+        if (idle_ticks >= MONITOR_IDLE_TICKS) {
+            s->monitor_asleep = true;
+            while (s->monitor_asleep && !atomic_load(&s->stopping))
+                pthread_cond_wait(&s->monitor_cv, &s->lock);
+            idle_ticks = 0;
+            continue;
+        }
+        uint64_t at = now_ns() + s->monitor_ns;
+        struct timespec ts = {(time_t)(at / 1000000000u),
+                              (long)(at % 1000000000u)};
+        (void)pthread_cond_timedwait(&s->monitor_cv, &s->lock, &ts);
+        if (atomic_load(&s->stopping))
+            break;
+        monitor_steal(s);
+        idle_ticks = s->nparked == s->nactive ? idle_ticks + 1 : 0;
+    }
+    s->monitor_asleep = false;
+    pthread_mutex_unlock(&s->lock);
     return NULL;
 }
 
@@ -373,6 +568,10 @@ void erg__sched_block_begin(void) {
     pthread_mutex_lock(&s->lock);
     w->blocked = true;
     s->nactive--;
+    /* Nobody else would run what this worker meant to run next. */
+    erg__task_t *next = take_next(w);
+    if (next != NULL)
+        runq_push(s, next);
     /* The slot is free now; hand it over only if there is work for it,
      * otherwise the next submit does (wake_one uses free slots). */
     if (atomic_load_explicit(&s->nready, memory_order_relaxed) > 0)
@@ -391,6 +590,7 @@ void erg__sched_block_end(void) {
     /* Never wait here: the caller holds a half-done turn. Oversubscription
      * lasts until some worker ends its turn and retires. */
     s->nactive++;
+    monitor_poke(s);
     pthread_mutex_unlock(&s->lock);
 }
 

@@ -46,12 +46,15 @@ typedef struct erg__sched_opts_s {
     unsigned max_per_turn; /* passed to every run callback */
     unsigned spin_us;      /* how long an idle worker spins before parking */
     unsigned max_threads;  /* cap on threads, spares for blocked callers too */
+    /* How long a task may wait in a busy worker's next slot before the
+     * monitor moves it to the run queue; 0: no monitor (tests). */
+    unsigned monitor_us;
 } erg__sched_opts_t;
 
 /*
  * erg__sched_opts_init fills opts with the defaults: one worker per online
  * core, 64 messages per turn, 50 us of spinning, at most 10000 threads
- * (Go's default limit).
+ * (Go's default limit), a 1 ms monitor tick.
  */
 void erg__sched_opts_init(erg__sched_opts_t *opts);
 
@@ -83,12 +86,23 @@ void erg__sched_stop(erg__sched_t *s);
 void erg__sched_free(erg__sched_t *s);
 
 /*
- * erg__sched_submit appends task to the run queue and wakes a worker if
+ * erg__sched_submit makes task runnable. From a turn running on one of s's
+ * workers it becomes that worker's next task, run when the turn ends with
+ * no lock and no wake-up; a task it displaces goes to the run queue. From
+ * anywhere else it is appended to the run queue and a worker is woken if
  * none is already looking for work (wake-ups coalesce: an idle worker that
  * is spinning, or one already being woken, takes it). Never fails; after
  * stop the task stays queued. Thread-safe, from any thread.
  */
 void erg__sched_submit(erg__sched_t *s, erg__task_t *task);
+
+/*
+ * erg__sched_release_next tells the scheduler that the running turn goes on
+ * with other work (another message): the calling worker's next task moves
+ * to the run queue, where an idle worker can take it at once. Also called
+ * before the turn waits. A no-op off worker threads or with no next task.
+ */
+void erg__sched_release_next(void);
 
 /*
  * erg__sched_block_begin is called by a task about to block its worker
