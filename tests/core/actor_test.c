@@ -3,6 +3,7 @@
 #include "probe.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "erg/event.h"
 
@@ -217,6 +218,104 @@ static void test_actor_init_failure_and_timeout_fail_spawn(void **state) {
         ERG_FAIL(erg_node_resolve_name(node, "retry", &holder), ERG_ENONAME);
         assert_true(probe_wait(&d.terminated, 1));
     }
+    ERG_PASS(erg_node_stop(node));
+}
+
+/* The init deadline without a timer per spawn: an init blocked in a call,
+ * an init that hangs in C under an asynchronous spawn, and an init that
+ * could not start in time. */
+static uint64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void test_actor_init_blocked_in_a_call_times_out(void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t mute, c;
+    spawn_probe(node, &mute, 0);
+    mute.reply_later = true; /* keeps callers waiting */
+    probe_do(node, mute.pid, probe_op(OP_REG_NAME, erg_to_name("mute")));
+    assert_true(probe_wait(&mute.responses, 1));
+    probe_init(&c, 1);
+    c.init_call_name = "mute";
+    erg_spawn_opts_t o;
+    erg_spawn_opts_init(&o);
+    o.init_timeout_ms = 100;
+    uint64_t t0 = mono_ms();
+    erg_pid_t pid;
+    ERG_FAIL(erg_node_spawn(node, &probe_behavior, &o, &c, &pid),
+             ERG_ETIMEDOUT);
+    /* Ended at the init deadline, not at the call's own 5 s timeout
+     * (generous: this only tells the two apart). */
+    assert_true(mono_ms() - t0 < 4000);
+    assert_true(probe_wait(&c.terminated, 1));
+    assert_int_equal(atomic_load(&c.term_reason), ERG_ETIMEDOUT);
+    assert_int_equal(atomic_load(&c.init_call_status), ERG_ETERMINATED);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void test_actor_hung_init_of_async_child_reaches_its_parent(
+    void **state) {
+    (void)state;
+    erg_node_t *node = probe_node(2);
+    probe_t parent, child;
+    erg_pid_t ppid = spawn_probe(node, &parent, 0);
+    probe_cmd_t trap = probe_op(OP_TRAP, erg_to_pid(ppid));
+    trap.n = 1;
+    probe_do(node, ppid, trap);
+    assert_true(probe_wait(&parent.responses, 1));
+    probe_init(&child, 1);
+    child.init_blocks = true; /* spins in C until released */
+    probe_cmd_t sp = probe_op(
+        OP_SPAWN, erg_to_pid((erg_pid_t){0, 0, (uint64_t)(uintptr_t)&child}));
+    sp.n = 2; /* the parent links to the child */
+    sp.timeout_ms = 100;
+    probe_do(node, ppid, sp);
+    assert_true(probe_wait(&parent.responses, 2));
+    ERG_PASS((erg_err_t)atomic_load(&parent.call_status));
+    /* The parent learns while the child's init still spins. */
+    assert_true(probe_wait(&parent.exits, 1));
+    assert_int_equal(atomic_load(&parent.exit_reason), ERG_ETIMEDOUT);
+    assert_true(atomic_load(&child.in_init));
+    assert_int_equal(atomic_load(&child.terminated), 0);
+    atomic_store(&child.init_release, true);
+    assert_true(probe_wait(&child.terminated, 1));
+    assert_int_equal(atomic_load(&child.term_reason), ERG_ETIMEDOUT);
+    ERG_PASS(erg_node_stop(node));
+}
+
+static void *open_gate_later(void *arg) {
+    probe_sleep_ms(300);
+    atomic_store(&((probe_t *)arg)->gate, true);
+    return NULL;
+}
+
+static void test_actor_init_that_cannot_start_in_time_never_runs(
+    void **state) {
+    (void)state;
+    /* One worker, held by a handler spinning in a gate. */
+    erg_node_t *node = probe_node(1);
+    probe_t hog, c;
+    erg_pid_t hpid = spawn_probe(node, &hog, 0);
+    probe_do(node, hpid, probe_op(OP_GATE, erg_to_pid(hpid)));
+    while (!atomic_load(&hog.in_gate))
+        probe_sleep_ms(1);
+    pthread_t opener;
+    assert_int_equal(pthread_create(&opener, NULL, open_gate_later, &hog), 0);
+    probe_init(&c, 1);
+    erg_spawn_opts_t o;
+    erg_spawn_opts_init(&o);
+    o.init_timeout_ms = 50;
+    erg_pid_t pid;
+    ERG_FAIL(erg_node_spawn(node, &probe_behavior, &o, &c, &pid),
+             ERG_ETIMEDOUT);
+    pthread_join(opener, NULL);
+    assert_false(atomic_load(&c.in_init));
+    probe_sleep_ms(20);
+    assert_int_equal(atomic_load(&c.terminated), 0); /* init never ran */
+    assert_int_equal(erg_node_process_count(node), 1);
     ERG_PASS(erg_node_stop(node));
 }
 
@@ -1158,6 +1257,9 @@ int main(void) {
         T(test_actor_full_mailbox_refuses_then_uses_fallback),
         T(test_actor_kill_during_init_fires_once_and_fails_spawn),
         T(test_actor_init_failure_and_timeout_fail_spawn),
+        T(test_actor_init_blocked_in_a_call_times_out),
+        T(test_actor_hung_init_of_async_child_reaches_its_parent),
+        T(test_actor_init_that_cannot_start_in_time_never_runs),
         T(test_actor_names_route_and_free),
         T(test_actor_stale_pid_and_remote_pid_fail_cleanly),
         T(test_actor_monitors_fire_exactly_once_with_reason),

@@ -54,10 +54,12 @@ static erg_reason_t burst_init(erg_proc_t *self, void *args) {
         erg_send(self, erg_to_pid(peer), m) != ERG_OK)
         erg_msg_release(m);
     erg_msg_t *reply = NULL;
+    /* A call takes the request only when it succeeds. */
     if (erg_msg_new(NULL, 16, &m) == ERG_OK) {
         if (erg_call(self, erg_to_pid(peer), m, 2000, &reply) == ERG_OK)
             erg_msg_release(reply);
-        erg_msg_release(m);
+        else
+            erg_msg_release(m);
     }
     if (erg_msg_new(NULL, 16, &m) == ERG_OK &&
         erg_request(self, erg_to_pid(peer), m, 2000, on_response, NULL,
@@ -111,7 +113,8 @@ static void test_process_layer_out_of_memory(void **state) {
             if (erg_node_call(node, erg_to_pid(peer), m, 2000, &reply) ==
                 ERG_OK)
                 erg_msg_release(reply);
-            erg_msg_release(m);
+            else
+                erg_msg_release(m);
         }
         /* Let what the burst started (timers, requests) settle first. */
         struct timespec ts = {0, 20 * 1000 * 1000};

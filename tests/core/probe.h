@@ -63,7 +63,9 @@ typedef enum probe_op_e {
     OP_UNREG_NAME,
     OP_REPLY,      /* erg_reply to the stored caller with value n */
     OP_TRAP,       /* erg_set_trap_exit(n) */
-    OP_SPAWN,      /* spawn a probe child with link_parent = n */
+    OP_SPAWN,      /* spawn a probe child, linked to the parent (n = 1)
+                      or the parent linked to it (n = 2), with
+                      init_timeout_ms = timeout_ms */
 } probe_op_t;
 
 typedef struct probe_cmd_s {
@@ -267,7 +269,9 @@ static erg_reason_t probe_run(erg_proc_t *self, probe_cmd_t *c) {
     case OP_SPAWN: {
         erg_spawn_opts_t o;
         erg_spawn_opts_init(&o);
-        o.link_parent = c->n != 0;
+        o.link_parent = c->n == 1;
+        o.link_child = c->n == 2;
+        o.init_timeout_ms = c->timeout_ms;
         probe_t *child = (probe_t *)(uintptr_t)c->target.pid.id;
         rv = erg_spawn(self, &probe_behavior, &o, child, &p->child);
         atomic_store(&p->call_status, rv);

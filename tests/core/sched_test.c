@@ -629,6 +629,87 @@ static void test_sched_tasks_waking_each_other_cannot_starve_the_queue(
     erg__sched_free(s);
 }
 
+/* --- Deadlines: the monitor reports a turn that runs past its own. ------ */
+
+typedef struct overrun_s {
+    erg__task_t task;
+    uint64_t deadline_in_ms; /* 0: set none */
+    bool block;              /* wait between block_begin and block_end */
+    bool clear_first;        /* clear the deadline before waiting */
+    atomic_long fired;       /* overrun callbacks for this task's id */
+    atomic_long runs;
+    atomic_bool timed_out;
+} overrun_t;
+
+static void on_overrun(void *arg, uint64_t id) {
+    overrun_t *o = arg;
+    if (id == 42)
+        atomic_fetch_add(&o->fired, 1);
+}
+
+static erg__task_status_t overrun_run(erg__task_t *t, unsigned max) {
+    overrun_t *o = ERG__QUEUE_DATA(t, overrun_t, task);
+    (void)max;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    erg__sched_deadline_t d = {now + o->deadline_in_ms * 1000000u, 42};
+    erg__sched_deadline_t outer = erg__sched_deadline_set(d);
+    if (o->clear_first) {
+        erg__sched_deadline_set(outer);
+        sleep_us(100000); /* well past the deadline it no longer has */
+    } else {
+        if (o->block)
+            erg__sched_block_begin();
+        atomic_store(&o->timed_out, !wait_for(&o->fired, 1));
+        if (o->block)
+            erg__sched_block_end();
+        erg__sched_deadline_set(outer);
+    }
+    atomic_fetch_add(&o->runs, 1);
+    return ERG__TASK_IDLE;
+}
+
+static void run_overrun(overrun_t *o, unsigned workers) {
+    erg__sched_opts_t so;
+    erg__sched_opts_init(&so);
+    so.workers = workers;
+    so.overrun = on_overrun;
+    so.overrun_arg = o;
+    erg__sched_t *s = NULL;
+    ERG_PASS(erg__sched_new(&so, &s));
+    ERG_PASS(erg__sched_start(s));
+    erg__task_init(&o->task, overrun_run);
+    erg__sched_submit(s, &o->task);
+    assert_true(wait_for(&o->runs, 1));
+    erg__sched_free(s);
+    assert_false(atomic_load(&o->timed_out));
+}
+
+static void test_sched_turn_past_its_deadline_is_reported_once(void **state) {
+    (void)state;
+    overrun_t o = {.deadline_in_ms = 20};
+    run_overrun(&o, 2);
+    assert_int_equal(atomic_load(&o.fired), 1);
+}
+
+static void test_sched_blocked_turn_past_its_deadline_is_reported(
+    void **state) {
+    (void)state;
+    /* One worker: with its slot given up, every slot holder is idle, and
+     * the monitor must stay awake for the blocked turn all the same. */
+    overrun_t o = {.deadline_in_ms = 20, .block = true};
+    run_overrun(&o, 1);
+    assert_int_equal(atomic_load(&o.fired), 1);
+}
+
+static void test_sched_cleared_deadline_is_not_reported(void **state) {
+    (void)state;
+    overrun_t o = {.deadline_in_ms = 1, .clear_first = true};
+    run_overrun(&o, 2);
+    assert_int_equal(atomic_load(&o.fired), 0);
+}
+
 static void test_sched_block_calls_off_worker_are_noops(void **state) {
     (void)state;
     erg__sched_block_begin();
@@ -671,6 +752,10 @@ int main(void) {
             test_sched_monitor_moves_a_task_stuck_behind_a_long_turn),
         cmocka_unit_test(
             test_sched_tasks_waking_each_other_cannot_starve_the_queue),
+        cmocka_unit_test(test_sched_turn_past_its_deadline_is_reported_once),
+        cmocka_unit_test(
+            test_sched_blocked_turn_past_its_deadline_is_reported),
+        cmocka_unit_test(test_sched_cleared_deadline_is_not_reported),
         cmocka_unit_test(test_sched_block_calls_off_worker_are_noops),
         cmocka_unit_test(test_sched_rejects_thread_cap_below_workers),
     };

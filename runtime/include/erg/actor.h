@@ -139,7 +139,10 @@ ERG_EXTERN void erg_spawn_opts_init(erg_spawn_opts_t *opts);
  * a worker afterwards, so a child may call its parent from init without a
  * deadlock. If init returns a reason, the child terminates with it (links
  * and monitors see it, and it is logged); an init still running after the
- * init timeout is killed with reason ERG_ETIMEDOUT. Errors: ERG_EINVAL (no
+ * init timeout is killed with reason ERG_ETIMEDOUT (within a millisecond or
+ * two, even while it computes or blocks), and one that could not start
+ * before it (every worker busy meanwhile) ends with that reason without
+ * running, so terminate does not run either. Errors: ERG_EINVAL (no
  * beh or init), ERG_ENOMEM, ERG_ETAKEN (register_name in use), ERG_ENODE
  * (the node is stopping). Call from self's callbacks only.
  */

@@ -569,10 +569,6 @@ static void drain(erg_proc_t *p) {
 static void finalize(erg_proc_t *p) {
     erg_node_t *node = p->node;
     erg_reason_t reason = p->reason;
-    if (p->init_timer != 0) {
-        erg__timers_cancel(node->timers, p->init_timer);
-        p->init_timer = 0;
-    }
     /* Every continuation gets its one status before terminate runs. */
     while (p->pending != NULL) {
         erg__pending_t *pr = p->pending;
@@ -746,16 +742,24 @@ static erg_reason_t dispatch(erg_proc_t *p, erg__mail_t *mail) {
     return r;
 }
 
-/* Runs init; true if p is finished (failed or killed). */
+/*
+ * Runs init; true if p is finished (failed or killed). The init timeout
+ * costs nothing when init is quick: an init that starts past its deadline
+ * (queued too long) fails at once, and one that runs or blocks past it is
+ * reported by the scheduler's monitor (erg__proc_init_overrun).
+ */
 static bool run_init(erg_proc_t *p) {
-    erg_node_t *node = p->node;
-    p->init_called = true;
-    erg_reason_t r = p->beh->init(p, p->init_args);
-    atomic_store_explicit(&p->init_done, true, memory_order_release);
-    if (p->init_timer != 0) {
-        erg__timers_cancel(node->timers, p->init_timer);
-        p->init_timer = 0;
+    erg__sched_deadline_t d = {p->init_deadline_ns, p->pid.id};
+    if (d.deadline_ns != 0 && erg__mono_ns() >= d.deadline_ns)
+        erg__kill(p, (erg_reason_t)ERG_ETIMEDOUT);
+    erg_reason_t r = ERG_REASON_NONE;
+    if (!atomic_load_explicit(&p->dead, memory_order_acquire)) {
+        erg__sched_deadline_t outer = erg__sched_deadline_set(d);
+        p->init_called = true; /* from here on, terminate runs too */
+        r = p->beh->init(p, p->init_args);
+        erg__sched_deadline_set(outer);
     }
+    atomic_store_explicit(&p->init_done, true, memory_order_release);
     if (atomic_load_explicit(&p->dead, memory_order_acquire)) {
         finalize(p);
         return true;
@@ -832,7 +836,7 @@ static erg__task_status_t proc_run(erg__task_t *task, unsigned max) {
 
 /* --- Timers owned by processes ---------------------------------------------*/
 
-enum { PT_SEND, PT_EXIT, PT_REQ_TIMEOUT, PT_INIT_TIMEOUT };
+enum { PT_SEND, PT_EXIT, PT_REQ_TIMEOUT };
 
 typedef struct ptimer_s {
     erg__timer_t t; /* first: the timer module frees the whole record */
@@ -880,13 +884,6 @@ static void ptimer_fire(erg__timer_t *t) {
             erg__proc_release(p);
         }
         break;
-    case PT_INIT_TIMEOUT:
-        if (erg__node_lookup(node, pt->to, &p) == ERG_OK) {
-            if (!atomic_load_explicit(&p->init_done, memory_order_acquire))
-                erg__kill(p, (erg_reason_t)ERG_ETIMEDOUT);
-            erg__proc_release(p);
-        }
-        break;
     }
 }
 
@@ -922,14 +919,13 @@ static erg_err_t ptimer_post(ptimer_t *pt, uint32_t delay_ms, uint64_t *id) {
     return ERG_OK;
 }
 
-erg_err_t erg__timer_post_init(erg_node_t *node, erg_pid_t pid,
-                               uint32_t delay_ms, uint64_t *id) {
-    ptimer_t *pt;
-    erg_err_t rv = ptimer_new(node, PT_INIT_TIMEOUT, NULL, &pt);
-    if (rv != ERG_OK)
-        return rv;
-    pt->to = pid;
-    return ptimer_post(pt, delay_ms, id);
+void erg__proc_init_overrun(void *node, uint64_t id) {
+    erg_proc_t *p = erg__idmap_get(((erg_node_t *)node)->procs, id);
+    if (p == NULL)
+        return;
+    if (!atomic_load_explicit(&p->init_done, memory_order_acquire))
+        erg__kill(p, (erg_reason_t)ERG_ETIMEDOUT);
+    erg__proc_release(p);
 }
 
 /* --- Spawning -------------------------------------------------------------*/
@@ -1027,8 +1023,7 @@ static void spawn_undo(erg_node_t *node, erg_proc_t *p) {
 
 erg_err_t erg__spawn(erg_node_t *node, erg_proc_t *parent,
                      const erg_behavior_t *beh, const erg_spawn_opts_t *opts,
-                     void *args, uint64_t init_waiter, bool arm_init_timer,
-                     erg_pid_t *pid) {
+                     void *args, uint64_t init_waiter, erg_pid_t *pid) {
     erg_spawn_opts_t defaults;
     if (beh == NULL || beh->init == NULL || pid == NULL)
         return ERG_EINVAL;
@@ -1127,9 +1122,7 @@ erg_err_t erg__spawn(erg_node_t *node, erg_proc_t *parent,
                        : opts->init_timeout_ms > ERG_INIT_TIMEOUT_MAX_MS
                            ? ERG_INIT_TIMEOUT_MAX_MS
                            : opts->init_timeout_ms;
-    if (arm_init_timer && lrv == ERG_OK &&
-        erg__timer_post_init(node, p->pid, timeout, &p->init_timer) != ERG_OK)
-        p->init_timer = 0; /* the node is stopping; init runs untimed */
+    p->init_deadline_ns = erg__mono_ns() + (uint64_t)timeout * 1000000u;
     *pid = p->pid;
     /* The mailbox starts blocked; we take the duty of scheduling init. */
     if (erg__mailbox_unblock(&p->mb))
@@ -1145,7 +1138,7 @@ erg_err_t erg_spawn(erg_proc_t *self, const erg_behavior_t *beh,
                     const erg_spawn_opts_t *opts, void *args, erg_pid_t *pid) {
     if (self == NULL)
         return ERG_EINVAL;
-    return erg__spawn(self->node, self, beh, opts, args, 0, true, pid);
+    return erg__spawn(self->node, self, beh, opts, args, 0, pid);
 }
 
 /* --- Who am I -------------------------------------------------------------*/

@@ -95,7 +95,7 @@ struct erg_proc_s {
     unsigned nlinks_in, nmonitors_in, nevents;
     uint64_t wait_ref;      /* the ref a blocked call of ours waits on */
     atomic_uint_fast64_t init_waiter; /* the ref erg_node_spawn waits on */
-    uint64_t init_timer;
+    uint64_t init_deadline_ns; /* CLOCK_MONOTONIC; 0: untimed */
     erg__penv_t *env;
     void *init_args;
     erg__pending_t *pending;
@@ -149,8 +149,13 @@ void erg__kill(erg_proc_t *p, erg_reason_t reason);
 /* erg__spawn: the common part of erg_spawn and erg_node_spawn. */
 erg_err_t erg__spawn(erg_node_t *node, erg_proc_t *parent,
                      const erg_behavior_t *beh, const erg_spawn_opts_t *opts,
-                     void *args, uint64_t init_waiter, bool arm_init_timer,
-                     erg_pid_t *pid);
+                     void *args, uint64_t init_waiter, erg_pid_t *pid);
+
+/*
+ * erg__proc_init_overrun ends the process with id if its init still runs
+ * (ERG_ETIMEDOUT): the scheduler's overrun callback for init deadlines.
+ */
+void erg__proc_init_overrun(void *node, uint64_t id);
 
 /*
  * erg__notify_watch sends what a fired watch means to its owner: an exit
@@ -162,10 +167,6 @@ void erg__notify_watch(erg_node_t *node, erg__watch_t *w, erg_pid_t from,
 
 /* idmap retain callback for processes. */
 bool erg__proc_idmap_retain(void *obj);
-
-/* Timer payloads: what a process timer does when it fires. */
-erg_err_t erg__timer_post_init(erg_node_t *node, erg_pid_t pid,
-                               uint32_t delay_ms, uint64_t *id);
 
 /*
  * Watches across nodes (net/watch.c calls these on the loop thread):

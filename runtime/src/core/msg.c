@@ -2,6 +2,7 @@
 /* msg.c: refcounted messages and their mail envelopes. */
 #include "core/msg.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -243,7 +244,11 @@ void erg_msg_release(erg_msg_t *msg) {
     if (msg == NULL)
         return;
     /* acq_rel: the last releaser sees every other holder's writes. */
-    if (atomic_fetch_sub_explicit(&msg->refs, 1, memory_order_acq_rel) != 1)
+    unsigned old = atomic_fetch_sub_explicit(&msg->refs, 1,
+                                             memory_order_acq_rel);
+    /* A release too many (pooled blocks hide it from ASan). */
+    assert(old != 0);
+    if (old != 1)
         return;
     if (msg->dtor != NULL)
         msg->dtor(msg);

@@ -426,6 +426,8 @@ erg_err_t erg_node_start(const char *name, const erg_node_opts_t *opts,
         so.workers = o.workers;
     if (o.max_per_turn != 0)
         so.max_per_turn = o.max_per_turn;
+    so.overrun = erg__proc_init_overrun; /* init deadlines */
+    so.overrun_arg = node;
     if (rv == ERG_OK)
         rv = erg__sched_new(&so, &node->sched);
     if (rv == ERG_OK)
@@ -661,13 +663,13 @@ erg_err_t erg_node_spawn(erg_node_t *node, const erg_behavior_t *beh,
         return rv;
     }
     erg_pid_t child;
-    rv = erg__spawn(node, NULL, beh, opts, args, ref.id, true, &child);
+    rv = erg__spawn(node, NULL, beh, opts, args, ref.id, &child);
     if (rv != ERG_OK) {
         erg__waiter_remove(node, ref.id);
         erg__waiter_fini(&w);
         return rv;
     }
-    /* The init timer kills a slow init, which completes us with
+    /* A slow init is ended at its deadline, which completes us with
      * ERG_ETIMEDOUT; the margin only bounds a lost wake-up. */
     uint32_t limit = ERG_INIT_TIMEOUT_MAX_MS + 5000;
     rv = erg__waiter_wait(node, ref.id, &w, limit, false);

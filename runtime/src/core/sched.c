@@ -61,11 +61,17 @@ typedef struct worker_s {
     pthread_t thread;
     erg__sched_t *sched;
     bool blocked; /* between block_begin and block_end */
+    bool blocked_with_deadline; /* counted in nblocked_deadline */
     unsigned streak; /* turns taken from next in a row; owner only */
     /* Written by the owner, read and stolen by the monitor. */
     _Atomic(erg__task_t *) next; /* runs after the current turn */
     atomic_uint turns;           /* bumped at every turn's start */
     unsigned seen_turns;         /* the monitor's last look; its own */
+    /* The running turn's deadline: set by the owner (zeroed, then the id,
+     * then the deadline), claimed by the monitor zeroing it when it
+     * fires, so a monitor that claims a deadline read its id. */
+    atomic_uint_fast64_t deadline_ns;
+    atomic_uint_fast64_t deadline_id;
 } worker_t;
 
 struct erg__sched_s {
@@ -96,6 +102,9 @@ struct erg__sched_s {
     pthread_cond_t monitor_cv; /* the monitor sleeping while all are idle */
     bool monitor_started;
     bool monitor_asleep;
+    unsigned nblocked_deadline; /* blocked threads whose turn has a deadline */
+    erg__sched_overrun_cb overrun;
+    void *overrun_arg;
 };
 
 /* The worker the calling thread is, if any: block_begin/_end find their
@@ -114,6 +123,8 @@ void erg__sched_opts_init(erg__sched_opts_t *opts) {
     opts->spin_us = DEFAULT_SPIN_US;
     opts->max_threads = DEFAULT_MAX_THREADS;
     opts->monitor_us = DEFAULT_MONITOR_US;
+    opts->overrun = NULL;
+    opts->overrun_arg = NULL;
 }
 
 static uint64_t now_ns(void) {
@@ -144,6 +155,8 @@ erg_err_t erg__sched_new(const erg__sched_opts_t *opts, erg__sched_t **out) {
             o.max_threads = opts->max_threads;
         o.spin_us = opts->spin_us;
         o.monitor_us = opts->monitor_us;
+        o.overrun = opts->overrun;
+        o.overrun_arg = opts->overrun_arg;
     }
     if (o.max_threads < o.workers)
         return ERG_EINVAL;
@@ -175,6 +188,8 @@ erg_err_t erg__sched_new(const erg__sched_opts_t *opts, erg__sched_t **out) {
     s->max_per_turn = o.max_per_turn;
     s->spin_ns = (uint64_t)o.spin_us * 1000u;
     s->monitor_ns = (uint64_t)o.monitor_us * 1000u;
+    s->overrun = o.overrun;
+    s->overrun_arg = o.overrun_arg;
     *out = s;
     return ERG_OK;
 
@@ -513,12 +528,19 @@ exit_without_slot:
 }
 
 /*
- * The monitor (Go's sysmon, reduced to one job): every tick it moves to the
+ * The monitor (Go's sysmon, reduced to two jobs). Every tick it moves to the
  * run queue any task that has sat in a worker's `next` since the last tick
- * while that worker stayed in one turn (a long handler after its send). It
- * sleeps while every worker is parked, and wake_one rouses it.
+ * while that worker stayed in one turn (a long handler after its send), and
+ * reports turns that run past their deadline. It sleeps while every worker
+ * is parked and no blocked turn has a deadline; wake_one rouses it.
  */
-static void monitor_steal(erg__sched_t *s) {
+enum { MAX_OVERRUNS_PER_TICK = 64 };
+
+/* One look at every thread. Fills ids with overrun turns (at most
+ * MAX_OVERRUNS_PER_TICK; the rest wait a tick) and returns how many. Under
+ * lock. */
+static unsigned monitor_scan(erg__sched_t *s, uint64_t now, uint64_t *ids) {
+    unsigned n = 0;
     erg__queue_t *q;
     ERG__QUEUE_FOREACH(q, &s->threads) {
         worker_t *w = ERG__QUEUE_DATA(q, worker_t, link);
@@ -530,12 +552,24 @@ static void monitor_steal(erg__sched_t *s) {
                                                     memory_order_relaxed))
             runq_push_and_wake(s, task);
         w->seen_turns = turns;
+        uint_fast64_t d =
+            atomic_load_explicit(&w->deadline_ns, memory_order_acquire);
+        if (d == 0 || now < d || n == MAX_OVERRUNS_PER_TICK)
+            continue;
+        uint64_t id = atomic_load_explicit(&w->deadline_id,
+                                           memory_order_relaxed);
+        if (atomic_compare_exchange_strong_explicit(&w->deadline_ns, &d, 0,
+                                                    memory_order_relaxed,
+                                                    memory_order_relaxed))
+            ids[n++] = id;
     }
+    return n;
 }
 
 static void *monitor_main(void *arg) {
     erg__sched_t *s = arg;
     unsigned idle_ticks = 0;
+    uint64_t ids[MAX_OVERRUNS_PER_TICK];
     pthread_mutex_lock(&s->lock);
     while (!atomic_load(&s->stopping)) {
         if (idle_ticks >= MONITOR_IDLE_TICKS) {
@@ -551,12 +585,37 @@ static void *monitor_main(void *arg) {
         (void)pthread_cond_timedwait(&s->monitor_cv, &s->lock, &ts);
         if (atomic_load(&s->stopping))
             break;
-        monitor_steal(s);
-        idle_ticks = s->nparked == s->nactive ? idle_ticks + 1 : 0;
+        unsigned n = monitor_scan(s, now_ns(), ids);
+        bool idle = s->nparked == s->nactive && s->nblocked_deadline == 0;
+        idle_ticks = idle ? idle_ticks + 1 : 0;
+        if (n > 0 && s->overrun != NULL) {
+            /* The callback may submit tasks, which takes the lock. */
+            pthread_mutex_unlock(&s->lock);
+            for (unsigned i = 0; i < n; i++)
+                s->overrun(s->overrun_arg, ids[i]);
+            pthread_mutex_lock(&s->lock);
+        }
     }
     s->monitor_asleep = false;
     pthread_mutex_unlock(&s->lock);
     return NULL;
+}
+
+erg__sched_deadline_t erg__sched_deadline_set(erg__sched_deadline_t d) {
+    erg__sched_deadline_t old = {0, 0};
+    worker_t *w = current_worker;
+    if (w == NULL)
+        return old;
+    old.deadline_ns = atomic_load_explicit(&w->deadline_ns,
+                                           memory_order_relaxed);
+    old.id = atomic_load_explicit(&w->deadline_id, memory_order_relaxed);
+    /* Cleared first, so the monitor never pairs the new id with the old
+     * deadline or the reverse. */
+    atomic_store_explicit(&w->deadline_ns, 0, memory_order_relaxed);
+    atomic_store_explicit(&w->deadline_id, d.id, memory_order_relaxed);
+    atomic_store_explicit(&w->deadline_ns, d.deadline_ns,
+                          memory_order_release);
+    return old;
 }
 
 void erg__sched_block_begin(void) {
@@ -568,6 +627,12 @@ void erg__sched_block_begin(void) {
     pthread_mutex_lock(&s->lock);
     w->blocked = true;
     s->nactive--;
+    /* A blocked turn with a deadline keeps the monitor awake. */
+    if (atomic_load_explicit(&w->deadline_ns, memory_order_relaxed) != 0) {
+        w->blocked_with_deadline = true;
+        s->nblocked_deadline++;
+        monitor_poke(s);
+    }
     /* Nobody else would run what this worker meant to run next. */
     erg__task_t *next = take_next(w);
     if (next != NULL)
@@ -587,6 +652,10 @@ void erg__sched_block_end(void) {
     assert(w->blocked);
     pthread_mutex_lock(&s->lock);
     w->blocked = false;
+    if (w->blocked_with_deadline) {
+        w->blocked_with_deadline = false;
+        s->nblocked_deadline--;
+    }
     /* Never wait here: the caller holds a half-done turn. Oversubscription
      * lasts until some worker ends its turn and retires. */
     s->nactive++;

@@ -4,6 +4,7 @@
 #define ERG_CORE_SCHED_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "erg/err.h"
 #include "util/queue.h"
@@ -33,6 +34,11 @@ typedef enum erg__task_status_e {
 typedef erg__task_status_t (*erg__task_run_cb)(erg__task_t *task,
                                                unsigned max_per_turn);
 
+/* Called by the monitor thread, on no worker and without the scheduler's
+ * lock, for a turn still running past the deadline it set; id is the one
+ * given to erg__sched_deadline_set. */
+typedef void (*erg__sched_overrun_cb)(void *arg, uint64_t id);
+
 struct erg__task_s {
     erg__queue_t link; /* private: run queue linkage */
     erg__task_run_cb run;
@@ -49,6 +55,8 @@ typedef struct erg__sched_opts_s {
     /* How long a task may wait in a busy worker's next slot before the
      * monitor moves it to the run queue; 0: no monitor (tests). */
     unsigned monitor_us;
+    erg__sched_overrun_cb overrun; /* NULL: deadlines are not watched */
+    void *overrun_arg;
 } erg__sched_opts_t;
 
 /*
@@ -117,6 +125,26 @@ void erg__sched_release_next(void);
  */
 void erg__sched_block_begin(void);
 void erg__sched_block_end(void);
+
+/*
+ * A deadline for the running turn: if it is still running (computing, or
+ * blocked between block_begin and block_end) at deadline_ns (CLOCK_MONOTONIC)
+ * the monitor calls the overrun callback once with id, within a tick. This
+ * is how a process's init timeout costs nothing when init is quick: no
+ * timer is armed per spawn.
+ */
+typedef struct erg__sched_deadline_s {
+    uint64_t deadline_ns; /* 0: none */
+    uint64_t id;
+} erg__sched_deadline_t;
+
+/*
+ * erg__sched_deadline_set gives the calling worker's turn deadline d (a
+ * zero one clears it) and returns the one it replaces, to restore when a
+ * nested turn (a callee run inline) is done. Off worker threads it does
+ * nothing and returns a zero deadline.
+ */
+erg__sched_deadline_t erg__sched_deadline_set(erg__sched_deadline_t d);
 
 /* erg__sched_max_per_turn: the turn length passed to run callbacks. */
 unsigned erg__sched_max_per_turn(erg__sched_t *s);

@@ -184,7 +184,7 @@ static const erg_behavior_t job_behavior = {
 
 static erg_err_t run_job(erg_node_t *node, job_t *job) {
     erg_pid_t pid;
-    return erg__spawn(node, NULL, &job_behavior, NULL, job, 0, true, &pid);
+    return erg__spawn(node, NULL, &job_behavior, NULL, job, 0, &pid);
 }
 
 bool erg__spawn_frame(erg__link_t *l, const erg__frame_t *f) {

@@ -17,9 +17,10 @@ erg_err_t erg__spawn_wait(erg_proc_t *self, const erg_behavior_t *beh,
     erg__waiter_init(&w);
     erg_err_t rv = erg__waiter_add(node, ref.id, &w);
     if (rv == ERG_OK) {
-        rv = erg__spawn(node, self, beh, opts, args, ref.id, true, pid);
-        /* The init timer ends a slow init, which completes the waiter
-         * with ERG_ETIMEDOUT; the margin only bounds a lost wake-up. */
+        rv = erg__spawn(node, self, beh, opts, args, ref.id, pid);
+        /* A slow init is ended at its deadline, which completes the
+         * waiter with ERG_ETIMEDOUT; the margin only bounds a lost
+         * wake-up. */
         if (rv != ERG_OK)
             erg__waiter_remove(node, ref.id);
         else
