@@ -30,13 +30,23 @@ static bool wait_for(atomic_long *v, long target) {
     return atomic_load(v) >= target;
 }
 
-static erg__sched_t *sched_start(unsigned workers, unsigned max_per_turn) {
+static erg__sched_opts_t opts_for(unsigned workers) {
     erg__sched_opts_t o;
     erg__sched_opts_init(&o);
     o.workers = workers;
-    o.max_per_turn = max_per_turn;
+    return o;
+}
+
+static erg__sched_t *sched_new_from(const erg__sched_opts_t *o) {
     erg__sched_t *s = NULL;
-    ERG_PASS(erg__sched_new(&o, &s));
+    ERG_PASS(erg__sched_new(o, &s));
+    return s;
+}
+
+static erg__sched_t *sched_start(unsigned workers, unsigned max_per_turn) {
+    erg__sched_opts_t o = opts_for(workers);
+    o.max_per_turn = max_per_turn;
+    erg__sched_t *s = sched_new_from(&o);
     ERG_PASS(erg__sched_start(s));
     return s;
 }
@@ -530,13 +540,9 @@ static void step_init(step_t *st, erg__sched_t *s, char mark, step_t *wakes,
 }
 
 static erg__sched_t *sched_new_opts(unsigned workers, unsigned monitor_us) {
-    erg__sched_opts_t o;
-    erg__sched_opts_init(&o);
-    o.workers = workers;
+    erg__sched_opts_t o = opts_for(workers);
     o.monitor_us = monitor_us;
-    erg__sched_t *s = NULL;
-    ERG_PASS(erg__sched_new(&o, &s));
-    return s;
+    return sched_new_from(&o);
 }
 
 static void test_sched_woken_task_runs_before_queued_ones(void **state) {
@@ -671,13 +677,10 @@ static erg__task_status_t overrun_run(erg__task_t *t, unsigned max) {
 }
 
 static void run_overrun(overrun_t *o, unsigned workers) {
-    erg__sched_opts_t so;
-    erg__sched_opts_init(&so);
-    so.workers = workers;
+    erg__sched_opts_t so = opts_for(workers);
     so.overrun = on_overrun;
     so.overrun_arg = o;
-    erg__sched_t *s = NULL;
-    ERG_PASS(erg__sched_new(&so, &s));
+    erg__sched_t *s = sched_new_from(&so);
     ERG_PASS(erg__sched_start(s));
     erg__task_init(&o->task, overrun_run);
     erg__sched_submit(s, &o->task);

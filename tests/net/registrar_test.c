@@ -131,7 +131,8 @@ static erg_err_t call_echo(erg_node_t *from, const char *to) {
     ERG_PASS(erg_msg_new_copy(NULL, "?", 1, &req));
     erg_err_t rv = erg_node_call(from, erg_to_remote_name("echo", to), req,
                                  5000, &reply);
-    erg_msg_release(req);
+    if (rv != ERG_OK)
+        erg_msg_release(req); /* a call takes it only on success */
     if (rv == ERG_OK) {
         assert_int_equal(erg_msg_size(reply), strlen(to));
         assert_memory_equal(erg_msg_data(reply), to, strlen(to));

@@ -504,27 +504,36 @@ static erg__pend_t request_pend(erg_node_t *node, uint8_t kind) {
     return e;
 }
 
-/* Sends the request e to node_name and waits for its result. */
+/*
+ * Sends the request e to node_name and waits for its result. Takes
+ * e->msg's reference (if any) whatever happens: the route takes it when
+ * the request leaves, and the answer may still be a failure then.
+ */
 static erg_err_t request(erg_node_t *node, const char *node_name,
                          erg__pend_t *e, uint32_t timeout_ms,
                          result_t *res) {
-    if (node == NULL || node_name == NULL)
-        return ERG_EINVAL;
     if (timeout_ms == 0)
         timeout_ms = ERG_CALL_TIMEOUT_MS;
+    erg_err_t sent = ERG_ENOCONN; /* until the route took e */
     erg__peer_t *p = NULL;
-    erg_err_t rv = erg__net_peer_up(node->net, node_name, timeout_ms, &p);
-    if (rv != ERG_OK)
-        return rv;
-    erg_proc_t *self = erg__current();
-    erg__waiter_t w;
     erg_msg_t *reply = NULL;
-    rv = erg__await_begin(node, self, e->ref, &w);
-    if (rv == ERG_OK)
-        rv = erg__await_end(node, self, e->ref, &w,
-                            erg__remote_route(node, p->hash, NULL, e, false),
-                            timeout_ms, &reply);
-    erg__peer_release(p);
+    erg_err_t rv = node_name == NULL
+                       ? ERG_EINVAL
+                       : erg__net_peer_up(node->net, node_name, timeout_ms,
+                                          &p);
+    if (rv == ERG_OK) {
+        erg_proc_t *self = erg__current();
+        erg__waiter_t w;
+        rv = erg__await_begin(node, self, e->ref, &w);
+        if (rv == ERG_OK) {
+            sent = erg__remote_route(node, p->hash, NULL, e, false);
+            rv = erg__await_end(node, self, e->ref, &w, sent, timeout_ms,
+                                &reply);
+        }
+        erg__peer_release(p);
+    }
+    if (sent != ERG_OK)
+        erg_msg_release(e->msg);
     if (rv == ERG_OK && reply != NULL) {
         result_t *got = erg_msg_data(reply);
         *res = *got;
@@ -561,12 +570,10 @@ erg_err_t erg_remote_spawn(erg_node_t *node, const char *node_name,
     e.ctl_desc = &erg_net_spawn_v1_desc;
     e.ctl = &s;
     if (args != NULL)
-        erg_msg_retain(e.msg); /* the route takes one reference */
+        erg_msg_retain(e.msg); /* request takes one reference */
     result_t res = {{0, 0, 0}, NULL};
     erg_err_t rv = request(node, node_name, &e,
                            opts != NULL ? opts->timeout_ms : 0, &res);
-    if (rv != ERG_OK && args != NULL)
-        erg_msg_release(e.msg);
     if (rv == ERG_OK)
         *pid = res.pid;
     return rv;
