@@ -53,7 +53,8 @@ struct erg__link_s {
     uv_connect_t connect;
     uv_write_t wreq;
     int open_handles;
-    erg__link_state_t state;
+    /* Written by the loop thread; erg__net_stop reads it from its own. */
+    _Atomic erg__link_state_t state;
     bool dialer;
     bool abandoned; /* a crossing dial given up: its end downs nothing */
     uint8_t index;
