@@ -377,6 +377,28 @@ static void test_actor_stale_pid_and_remote_pid_fail_cleanly(void **state) {
     ERG_PASS(erg_node_stop(node));
 }
 
+static void test_actor_process_sending_to_a_dead_pid_fails(void **state) {
+    (void)state;
+    /* One worker, so every send comes from the thread that keeps its
+     * last resolved pid: the kept entry must not outlive the process. */
+    erg_node_t *node = probe_node(1);
+    probe_t a, b;
+    erg_pid_t apid = spawn_probe(node, &a, 0);
+    erg_pid_t bpid = spawn_probe(node, &b, 1);
+    probe_cmd_t c = probe_op(OP_SEND, erg_to_pid(bpid));
+    c.n = 10;
+    probe_do(node, apid, c);
+    assert_true(probe_wait(&b.values, 10));
+    assert_int_equal(atomic_load(&a.send_status), ERG_OK);
+    ERG_PASS(erg_node_kill_process(node, bpid));
+    assert_true(probe_wait(&b.terminated, 1));
+    probe_do(node, apid, c);
+    assert_true(probe_wait(&a.sends_done, 2));
+    assert_int_equal(atomic_load(&a.send_status), ERG_ENOPROC);
+    assert_int_equal(atomic_load(&b.values), 10);
+    ERG_PASS(erg_node_stop(node));
+}
+
 static void test_actor_monitors_fire_exactly_once_with_reason(void **state) {
     (void)state;
     enum { N = 50 };
@@ -1262,6 +1284,7 @@ int main(void) {
         T(test_actor_init_that_cannot_start_in_time_never_runs),
         T(test_actor_names_route_and_free),
         T(test_actor_stale_pid_and_remote_pid_fail_cleanly),
+        T(test_actor_process_sending_to_a_dead_pid_fails),
         T(test_actor_monitors_fire_exactly_once_with_reason),
         T(test_actor_links_terminate_or_deliver_when_trapped),
         T(test_actor_parent_exit_cannot_be_trapped),

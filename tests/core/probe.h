@@ -120,6 +120,8 @@ typedef struct probe_s {
     atomic_long order[16]; /* first values, in arrival order */
     atomic_long norder;
     atomic_long fifo_errors;
+    atomic_long send_status; /* of OP_SEND's last send */
+    atomic_long sends_done;  /* OP_SEND commands finished */
     long last_seq[64];     /* per sender; owner only */
     bool reply_later;      /* handle_call keeps (from, ref) */
     erg_pid_t caller;
@@ -190,9 +192,12 @@ static erg_reason_t probe_run(erg_proc_t *self, probe_cmd_t *c) {
     case OP_SEND:
         for (long i = 0; i < c->n; i++) {
             erg_msg_t *m = probe_val_msg(i, p->index);
-            if (erg_send(self, c->target, m) != ERG_OK)
+            erg_err_t srv = erg_send(self, c->target, m);
+            atomic_store(&p->send_status, srv);
+            if (srv != ERG_OK)
                 erg_msg_release(m);
         }
+        atomic_fetch_add(&p->sends_done, 1);
         break;
     case OP_CALL: {
         erg_msg_t *req = probe_val_msg(c->n, p->index);

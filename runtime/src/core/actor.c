@@ -141,6 +141,86 @@ static erg_err_t resolve(erg_node_t *node, erg_target_t t, erg_proc_t **out) {
     }
 }
 
+/*
+ * A worker thread's last resolved pid. A sender usually sends many
+ * messages to one process, and the id map's shard lock plus two atomic
+ * reference-count operations (on a line the receiver also writes) were
+ * about a fifth of a local one-way send. The entry holds a reference,
+ * dropped when another pid replaces it, when its process is found dead,
+ * and when the thread exits: only a node's own workers use it, and they
+ * exit before the node frees anything.
+ */
+typedef struct pid_cache_s {
+    erg_node_t *node;
+    uint64_t id;
+    erg_proc_t *p;
+    bool keyed; /* the exit destructor is registered */
+} pid_cache_t;
+
+static _Thread_local pid_cache_t pid_cache;
+static pthread_key_t pid_cache_key;
+static pthread_once_t pid_cache_once = PTHREAD_ONCE_INIT;
+
+static void pid_cache_drop(void *unused) {
+    (void)unused;
+    erg_proc_t *p = pid_cache.p;
+    pid_cache.p = NULL;
+    pid_cache.node = NULL;
+    pid_cache.id = 0;
+    if (p != NULL)
+        erg__proc_release(p);
+}
+
+static void pid_cache_make_key(void) {
+    (void)pthread_key_create(&pid_cache_key, pid_cache_drop);
+}
+
+/* Keeps p (whose reference the caller holds) as the thread's last pid,
+ * taking a reference of its own. */
+static void pid_cache_put(erg_node_t *node, erg_proc_t *p) {
+    if (!pid_cache.keyed) {
+        pthread_once(&pid_cache_once, pid_cache_make_key);
+        if (pthread_setspecific(pid_cache_key, &pid_cache) != 0)
+            return; /* no destructor: do not hold references */
+        pid_cache.keyed = true;
+    }
+    pid_cache_drop(NULL);
+    erg__proc_retain(p);
+    pid_cache.node = node;
+    pid_cache.id = p->pid.id;
+    pid_cache.p = p;
+}
+
+/*
+ * resolve for a send: *borrowed tells whether *out is the thread cache's
+ * reference (release it with unresolve, never erg__proc_release).
+ */
+static erg_err_t resolve_for_send(erg_node_t *node, erg_target_t t,
+                                  erg_proc_t **out, bool *borrowed) {
+    *borrowed = false;
+    bool cacheable = t.kind == ERG_TARGET_PID &&
+                     erg__sched_on_worker(node->sched);
+    if (cacheable && pid_cache.p != NULL && pid_cache.id == t.pid.id &&
+        pid_cache.node == node && t.pid.creation == node->creation &&
+        t.pid.node == node->hash) {
+        if (!atomic_load_explicit(&pid_cache.p->dead, memory_order_acquire)) {
+            *out = pid_cache.p;
+            *borrowed = true;
+            return ERG_OK;
+        }
+        pid_cache_drop(NULL); /* dead: the id map says so too */
+    }
+    erg_err_t rv = resolve(node, t, out);
+    if (rv == ERG_OK && cacheable)
+        pid_cache_put(node, *out);
+    return rv;
+}
+
+static void unresolve(erg_proc_t *p, bool borrowed) {
+    if (!borrowed)
+        erg__proc_release(p);
+}
+
 static void fallback_dtor(erg_msg_t *m) {
     erg_fallback_t *fb = erg_msg_data(m);
     erg_msg_release(fb->msg);
@@ -203,11 +283,12 @@ static erg_err_t deliver_ex(erg_node_t *node, erg_proc_t *self,
         return erg__net_deliver(node, from, target, msg, prio,
                                 kind == ERG__MAIL_CALL, false, ref);
     erg_proc_t *p;
-    erg_err_t rv = resolve(node, target, &p);
+    bool borrowed;
+    erg_err_t rv = resolve_for_send(node, target, &p, &borrowed);
     if (rv != ERG_OK)
         return rv;
     if (kind == ERG__MAIL_CALL && p == self) {
-        erg__proc_release(p);
+        unresolve(p, borrowed);
         return ERG_ENOTALLOWED;
     }
     erg_msg_t *up = NULL;
@@ -225,7 +306,7 @@ static erg_err_t deliver_ex(erg_node_t *node, erg_proc_t *self,
             erg__net_adapt(node, p->beh, msg, &up) == ERG_OK)
             rv = ERG_OK;
         if (rv != ERG_OK) {
-            erg__proc_release(p);
+            unresolve(p, borrowed);
             return rv;
         }
     }
@@ -233,7 +314,7 @@ static erg_err_t deliver_ex(erg_node_t *node, erg_proc_t *self,
     erg__mail_t *mail = erg__mail_new(kind, m);
     if (mail == NULL) {
         erg_msg_release(up);
-        erg__proc_release(p);
+        unresolve(p, borrowed);
         return ERG_ENOMEM;
     }
     mail->from = from;
@@ -266,7 +347,7 @@ static erg_err_t deliver_ex(erg_node_t *node, erg_proc_t *self,
     } else {
         erg_msg_release(up);
     }
-    erg__proc_release(p);
+    unresolve(p, borrowed);
     return rv;
 }
 

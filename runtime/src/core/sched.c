@@ -670,6 +670,11 @@ unsigned erg__sched_threads(erg__sched_t *s) {
     return n;
 }
 
+bool erg__sched_on_worker(const erg__sched_t *s) {
+    worker_t *w = current_worker;
+    return w != NULL && w->sched == s;
+}
+
 unsigned erg__sched_workers(erg__sched_t *s) {
     return s->nworkers;
 }

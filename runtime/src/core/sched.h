@@ -146,6 +146,9 @@ typedef struct erg__sched_deadline_s {
  */
 erg__sched_deadline_t erg__sched_deadline_set(erg__sched_deadline_t d);
 
+/* erg__sched_on_worker: whether the calling thread is one of s's. */
+bool erg__sched_on_worker(const erg__sched_t *s);
+
 /* erg__sched_max_per_turn: the turn length passed to run callbacks. */
 unsigned erg__sched_max_per_turn(erg__sched_t *s);
 
