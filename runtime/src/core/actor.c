@@ -142,18 +142,26 @@ static erg_err_t resolve(erg_node_t *node, erg_target_t t, erg_proc_t **out) {
 }
 
 /*
- * A worker thread's last resolved pid. A sender usually sends many
- * messages to one process, and the id map's shard lock plus two atomic
+ * A worker thread's last resolved pids. A sender usually sends many
+ * messages to a few processes, and the id map's shard lock plus two atomic
  * reference-count operations (on a line the receiver also writes) were
- * about a fifth of a local one-way send. The entry holds a reference,
- * dropped when another pid replaces it, when its process is found dead,
- * and when the thread exits: only a node's own workers use it, and they
+ * about a fifth of a local one-way send. The cache is direct-mapped by the
+ * id's low bits, so two processes messaging each other on one worker (ids
+ * are sequential) keep both entries. An entry holds a reference, dropped
+ * when another pid takes its slot, when its process is found dead, and
+ * when the thread exits: only a node's own workers use the cache, and they
  * exit before the node frees anything.
  */
-typedef struct pid_cache_s {
+enum { PID_CACHE_SLOTS = 4 };
+
+typedef struct pid_slot_s {
     erg_node_t *node;
     uint64_t id;
     erg_proc_t *p;
+} pid_slot_t;
+
+typedef struct pid_cache_s {
+    pid_slot_t slot[PID_CACHE_SLOTS];
     bool keyed; /* the exit destructor is registered */
 } pid_cache_t;
 
@@ -161,34 +169,35 @@ static _Thread_local pid_cache_t pid_cache;
 static pthread_key_t pid_cache_key;
 static pthread_once_t pid_cache_once = PTHREAD_ONCE_INIT;
 
-static void pid_cache_drop(void *unused) {
-    (void)unused;
-    erg_proc_t *p = pid_cache.p;
-    pid_cache.p = NULL;
-    pid_cache.node = NULL;
-    pid_cache.id = 0;
+static void pid_slot_drop(pid_slot_t *e) {
+    erg_proc_t *p = e->p;
+    *e = (pid_slot_t){NULL, 0, NULL};
     if (p != NULL)
         erg__proc_release(p);
 }
 
-static void pid_cache_make_key(void) {
-    (void)pthread_key_create(&pid_cache_key, pid_cache_drop);
+static void pid_cache_exit(void *unused) {
+    (void)unused;
+    for (int i = 0; i < PID_CACHE_SLOTS; i++)
+        pid_slot_drop(&pid_cache.slot[i]);
 }
 
-/* Keeps p (whose reference the caller holds) as the thread's last pid,
- * taking a reference of its own. */
-static void pid_cache_put(erg_node_t *node, erg_proc_t *p) {
+static void pid_cache_make_key(void) {
+    (void)pthread_key_create(&pid_cache_key, pid_cache_exit);
+}
+
+/* Keeps p (whose reference the caller holds) in slot e, taking a
+ * reference of its own. */
+static void pid_slot_put(pid_slot_t *e, erg_node_t *node, erg_proc_t *p) {
     if (!pid_cache.keyed) {
         pthread_once(&pid_cache_once, pid_cache_make_key);
         if (pthread_setspecific(pid_cache_key, &pid_cache) != 0)
             return; /* no destructor: do not hold references */
         pid_cache.keyed = true;
     }
-    pid_cache_drop(NULL);
+    pid_slot_drop(e);
     erg__proc_retain(p);
-    pid_cache.node = node;
-    pid_cache.id = p->pid.id;
-    pid_cache.p = p;
+    *e = (pid_slot_t){node, p->pid.id, p};
 }
 
 /*
@@ -198,21 +207,21 @@ static void pid_cache_put(erg_node_t *node, erg_proc_t *p) {
 static erg_err_t resolve_for_send(erg_node_t *node, erg_target_t t,
                                   erg_proc_t **out, bool *borrowed) {
     *borrowed = false;
-    bool cacheable = t.kind == ERG_TARGET_PID &&
-                     erg__sched_on_worker(node->sched);
-    if (cacheable && pid_cache.p != NULL && pid_cache.id == t.pid.id &&
-        pid_cache.node == node && t.pid.creation == node->creation &&
-        t.pid.node == node->hash) {
-        if (!atomic_load_explicit(&pid_cache.p->dead, memory_order_acquire)) {
-            *out = pid_cache.p;
+    if (t.kind != ERG_TARGET_PID || !erg__sched_on_worker(node->sched))
+        return resolve(node, t, out);
+    pid_slot_t *e = &pid_cache.slot[t.pid.id % PID_CACHE_SLOTS];
+    if (e->p != NULL && e->id == t.pid.id && e->node == node &&
+        t.pid.creation == node->creation && t.pid.node == node->hash) {
+        if (!atomic_load_explicit(&e->p->dead, memory_order_acquire)) {
+            *out = e->p;
             *borrowed = true;
             return ERG_OK;
         }
-        pid_cache_drop(NULL); /* dead: the id map says so too */
+        pid_slot_drop(e); /* dead: the id map says so too */
     }
     erg_err_t rv = resolve(node, t, out);
-    if (rv == ERG_OK && cacheable)
-        pid_cache_put(node, *out);
+    if (rv == ERG_OK)
+        pid_slot_put(e, node, *out);
     return rv;
 }
 
