@@ -63,6 +63,9 @@ static erg_node_t *start(unsigned workers) {
     erg_node_opts_t o;
     erg_node_opts_init(&o);
     o.workers = workers;
+    const char *wk = getenv("ERG_BENCH_WORKERS");
+    if (wk != NULL)
+        o.workers = (unsigned)atoi(wk);
     const char *mpt = getenv("ERG_BENCH_MAX_PER_TURN");
     if (mpt != NULL)
         o.max_per_turn = (unsigned)atoi(mpt);
