@@ -635,6 +635,98 @@ static void test_sched_tasks_waking_each_other_cannot_starve_the_queue(
     erg__sched_free(s);
 }
 
+/* --- Local queues: a task with work left stays on its worker. ----------- */
+
+typedef struct looper_s {
+    erg__task_t task;
+    erg__sched_t *s;
+    struct looper_s *wakes; /* submitted by the first turn, if any */
+    atomic_bool *stop;
+    atomic_int *running;     /* turns running right now, all loopers */
+    atomic_int *max_running;
+    pthread_t first_thread;
+    atomic_long turns;
+    atomic_long other_thread_turns; /* turns not on first_thread */
+    atomic_long done;
+} looper_t;
+
+static erg__task_status_t looper_run(erg__task_t *t, unsigned max) {
+    looper_t *l = ERG__QUEUE_DATA(t, looper_t, task);
+    (void)max;
+    if (atomic_load(l->stop)) {
+        atomic_store(&l->done, 1);
+        return ERG__TASK_IDLE;
+    }
+    int now = atomic_fetch_add(l->running, 1) + 1;
+    int seen = atomic_load(l->max_running);
+    while (now > seen && !atomic_compare_exchange_weak(l->max_running, &seen,
+                                                       now))
+        ;
+    if (atomic_fetch_add(&l->turns, 1) == 0) {
+        l->first_thread = pthread_self();
+        if (l->wakes != NULL)
+            erg__sched_submit(l->s, &l->wakes->task);
+    } else if (!pthread_equal(l->first_thread, pthread_self())) {
+        atomic_fetch_add(&l->other_thread_turns, 1);
+    }
+    sleep_us(50); /* a turn long enough for two to overlap */
+    atomic_fetch_sub(l->running, 1);
+    return ERG__TASK_MORE;
+}
+
+static void looper_init(looper_t *l, erg__sched_t *s, atomic_bool *stop,
+                        atomic_int *running, atomic_int *max_running) {
+    memset(l, 0, sizeof(*l));
+    erg__task_init(&l->task, looper_run);
+    l->s = s;
+    l->stop = stop;
+    l->running = running;
+    l->max_running = max_running;
+}
+
+static void test_sched_task_with_work_left_stays_on_its_worker(void **state) {
+    (void)state;
+    atomic_bool stop = false;
+    atomic_int running = 0, max_running = 0;
+    erg__sched_t *s = sched_new_opts(2, 0);
+    ERG_PASS(erg__sched_start(s));
+    looper_t a;
+    looper_init(&a, s, &stop, &running, &max_running);
+    erg__sched_submit(s, &a.task);
+    assert_true(wait_for(&a.turns, 200));
+    atomic_store(&stop, true);
+    assert_true(wait_for(&a.done, 1));
+    erg__sched_free(s);
+    /* Alone, it never moved: the idle worker had nothing to steal. */
+    assert_int_equal(atomic_load(&a.other_thread_turns), 0);
+}
+
+static void test_sched_idle_worker_steals_a_second_local_task(void **state) {
+    (void)state;
+    atomic_bool stop = false;
+    atomic_int running = 0, max_running = 0;
+    erg__sched_t *s = sched_new_opts(2, 0);
+    ERG_PASS(erg__sched_start(s));
+    looper_t a, b;
+    looper_init(&a, s, &stop, &running, &max_running);
+    looper_init(&b, s, &stop, &running, &max_running);
+    /* A wakes B from its first turn: B runs next on A's worker, and both
+     * then come back to that worker's local queue. Two runnable tasks and
+     * two workers: the idle one must take one of them. */
+    a.wakes = &b;
+    erg__sched_submit(s, &a.task);
+    atomic_long two = 0;
+    for (int i = 0; i < TIMEOUT_S * 1000 && atomic_load(&max_running) < 2; i++)
+        sleep_us(1000);
+    if (atomic_load(&max_running) >= 2)
+        two = 1;
+    atomic_store(&stop, true);
+    assert_true(wait_for(&a.done, 1));
+    assert_true(wait_for(&b.done, 1));
+    erg__sched_free(s);
+    assert_int_equal(two, 1);
+}
+
 /* --- Deadlines: the monitor reports a turn that runs past its own. ------ */
 
 typedef struct overrun_s {
@@ -755,6 +847,8 @@ int main(void) {
             test_sched_monitor_moves_a_task_stuck_behind_a_long_turn),
         cmocka_unit_test(
             test_sched_tasks_waking_each_other_cannot_starve_the_queue),
+        cmocka_unit_test(test_sched_task_with_work_left_stays_on_its_worker),
+        cmocka_unit_test(test_sched_idle_worker_steals_a_second_local_task),
         cmocka_unit_test(test_sched_turn_past_its_deadline_is_reported_once),
         cmocka_unit_test(
             test_sched_blocked_turn_past_its_deadline_is_reported),

@@ -916,9 +916,10 @@ static erg__task_status_t proc_run(erg__task_t *task, unsigned max) {
     }
     set_state(p, ERG_PROC_SLEEP);
     current = NULL;
-    if (n + p->sends >= max)
-        return ERG__TASK_MORE;
-    /* After a successful block another worker may run p: hands off. */
+    /* Out of budget or out of mail, a process with nothing left blocks
+     * (asking for another turn would keep a worker's local queue busy for
+     * nothing). After a successful block another worker may run p: hands
+     * off. */
     if (erg__mailbox_try_block(&p->mb))
         return ERG__TASK_IDLE;
     return ERG__TASK_MORE;
