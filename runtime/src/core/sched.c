@@ -686,8 +686,10 @@ static unsigned monitor_scan(erg__sched_t *s, uint64_t now, uint64_t *ids) {
                                                     memory_order_relaxed))
             runq_push_and_wake(s, task);
         /* A worker stuck in one turn, or waiting work nobody came for
-         * (idle workers park): to the shared queue, with a wake-up. */
-        if (turns == w->seen_turns || local_stealable(w, now))
+         * while a worker is parked: to the shared queue, with a wake-up.
+         * (With every worker busy, moving it would only split pairs.) */
+        if (turns == w->seen_turns ||
+            (s->nparked > 0 && local_stealable(w, now)))
             local_flush(s, w);
         w->seen_turns = turns;
         uint_fast64_t d =
