@@ -1021,8 +1021,8 @@ void erg__proc_init_overrun(void *node, uint64_t id) {
 
 /* --- Spawning -------------------------------------------------------------*/
 
-static erg__watch_t *watch_new(erg__watch_kind_t kind, erg_target_t t,
-                               erg_pid_t owner, erg_ref_t ref) {
+erg__watch_t *erg__watch_new(erg__watch_kind_t kind, erg_target_t t,
+                             erg_pid_t owner, erg_ref_t ref) {
     const char *name =
         t.kind == ERG_TARGET_NAME || t.kind == ERG_TARGET_EVENT ? t.name
                                                                 : NULL;
@@ -1084,7 +1084,7 @@ static erg_err_t watch_proc(erg_proc_t *owner, erg_proc_t *holder,
                             erg__watch_kind_t kind, erg_target_t t,
                             erg_ref_t *ref_out) {
     erg_ref_t ref = erg__node_make_ref(owner->node);
-    erg__watch_t *w = watch_new(kind, t, owner->pid, ref);
+    erg__watch_t *w = erg__watch_new(kind, t, owner->pid, ref);
     erg__sub_t *s = w != NULL ? sub_new(kind, t, ref, holder->pid) : NULL;
     if (s == NULL) {
         erg__free(w);
@@ -1604,9 +1604,9 @@ static void fire_named_watches(erg_proc_t *p, erg_target_kind_t tkind,
     note_t *notes = cap > 0 ? erg__malloc(cap * sizeof(*notes)) : NULL;
     unsigned n = 0;
     erg__spin_lock(&p->lock);
-    erg__queue_t *q;
-    ERG__QUEUE_FOREACH(q, &p->incoming) {
+    for (erg__queue_t *q = p->incoming.next; q != &p->incoming;) {
         erg__watch_t *w = ERG__QUEUE_DATA(q, erg__watch_t, link);
+        q = q->next;
         if (w->fired || w->tkind != tkind ||
             (tkind == ERG_TARGET_NAME ? strcmp(w->name, name) != 0
                                       : w->alias.id != alias_id))
@@ -1616,20 +1616,17 @@ static void fire_named_watches(erg_proc_t *p, erg_target_kind_t tkind,
         if (n == cap || notes == NULL)
             break;
         notes[n++] = (note_t){w->kind, w->tkind, w->owner, w->ref, w->alias};
-        w->fired = true;
-        if (w->kind == ERG__WATCH_LINK)
-            p->nlinks_in--;
-        else
-            p->nmonitors_in--;
-    }
-    /* A remote owner never comes back to remove a fired record (its node
-     * only gets the down), so those go now. */
-    for (q = p->incoming.next; q != &p->incoming;) {
-        erg__watch_t *w = ERG__QUEUE_DATA(q, erg__watch_t, link);
-        q = q->next;
-        if (w->fired && w->owner.node != p->node->hash) {
-            erg__queue_remove(&w->link);
+        /* A local owner removes the fired record itself; a remote one
+         * never comes back for it (its node only gets the down). */
+        if (w->owner.node != p->node->hash) {
+            unhook_watch(p, w);
             erg__free(w);
+        } else {
+            w->fired = true;
+            if (w->kind == ERG__WATCH_LINK)
+                p->nlinks_in--;
+            else
+                p->nmonitors_in--;
         }
     }
     erg__spin_unlock(&p->lock);
@@ -1774,8 +1771,8 @@ erg_err_t erg__watch_for_remote(erg_node_t *node, erg_pid_t owner,
     erg_err_t rv = resolve(node, t, &h);
     if (rv != ERG_OK)
         return rv;
-    erg__watch_t *w = watch_new(link ? ERG__WATCH_LINK : ERG__WATCH_MONITOR,
-                                t, owner, ref);
+    erg__watch_t *w = erg__watch_new(
+        link ? ERG__WATCH_LINK : ERG__WATCH_MONITOR, t, owner, ref);
     rv = w != NULL ? add_watch(h, w) : ERG_ENOMEM;
     if (rv != ERG_OK)
         erg__free(w);
@@ -1836,7 +1833,7 @@ static erg_err_t watch(erg_proc_t *self, erg__watch_kind_t kind,
         if (t.name == NULL)
             return ERG_EINVAL;
         erg_ref_t ref = erg__node_make_ref(node);
-        erg__watch_t *w = watch_new(kind, t, self->pid, ref);
+        erg__watch_t *w = erg__watch_new(kind, t, self->pid, ref);
         erg__sub_t *s = w != NULL ? sub_new(kind, t, ref, self->pid) : NULL;
         if (s == NULL) {
             erg__free(w);

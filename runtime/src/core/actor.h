@@ -157,6 +157,12 @@ erg_err_t erg__spawn(erg_node_t *node, erg_proc_t *parent,
  */
 void erg__proc_init_overrun(void *node, uint64_t id);
 
+/* erg__watch_new: a watch of target t by owner under ref (the name of a
+ * name or event target copied in), not yet in any list; NULL without
+ * memory. */
+erg__watch_t *erg__watch_new(erg__watch_kind_t kind, erg_target_t t,
+                             erg_pid_t owner, erg_ref_t ref);
+
 /*
  * erg__notify_watch sends what a fired watch means to its owner: an exit
  * (link) or a down (monitor) naming the target as the owner named it, from

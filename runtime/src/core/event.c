@@ -135,6 +135,36 @@ erg_err_t erg_event_unregister(erg_proc_t *self, const char *name) {
     return ERG_OK;
 }
 
+/* One delivery to subscription w: to its process, or to a node that
+ * subscribed once for its processes. Under events_lock. */
+static void deliver_to_sub(erg_node_t *node, erg__event_t *ev,
+                           const erg__watch_t *w, erg_msg_t *msg,
+                           int64_t time_ns) {
+    if (w->proc != NULL)
+        erg__event_deliver_to(ev, w->proc, msg, time_ns);
+    else
+        erg__net_publish(node, w->owner.node, ev->name, ev->producer, msg,
+                         time_ns);
+}
+
+/* Adds subscription w to ev and gives it the buffer. Under events_lock. */
+static void add_sub(erg_node_t *node, erg__event_t *ev, erg__watch_t *w) {
+    erg__queue_insert_tail(&ev->subs, &w->link);
+    if (++ev->nsubs == 1 && ev->notify)
+        note_producer(node, ev, true);
+    for (unsigned i = 0; i < ev->buf_len; i++) {
+        unsigned slot = (ev->buf_head + i) % ev->buf_cap;
+        deliver_to_sub(node, ev, w, ev->buf[slot], ev->buf_time[slot]);
+    }
+}
+
+/* Takes subscription w out of ev. Under events_lock. */
+static void drop_sub(erg_node_t *node, erg__event_t *ev, erg__watch_t *w) {
+    erg__queue_remove(&w->link);
+    if (--ev->nsubs == 0 && ev->notify)
+        note_producer(node, ev, false);
+}
+
 erg_err_t erg_event_send(erg_proc_t *self, const char *name, erg_ref_t token,
                          erg_msg_t *msg) {
     if (self == NULL || name == NULL || msg == NULL)
@@ -162,12 +192,8 @@ erg_err_t erg_event_send(erg_proc_t *self, const char *name, erg_ref_t token,
         /* Under the lock, so a new subscriber's buffer comes first. */
         erg__queue_t *q;
         ERG__QUEUE_FOREACH(q, &ev->subs) {
-            erg__watch_t *w = ERG__QUEUE_DATA(q, erg__watch_t, link);
-            if (w->proc != NULL)
-                erg__event_deliver_to(ev, w->proc, msg, now);
-            else /* a node subscribed once for its processes */
-                erg__net_publish(node, w->owner.node, ev->name, ev->producer,
-                                 msg, now);
+            deliver_to_sub(node, ev, ERG__QUEUE_DATA(q, erg__watch_t, link),
+                           msg, now);
         }
     }
     pthread_mutex_unlock(&node->events_lock);
@@ -185,16 +211,10 @@ erg_err_t erg__event_subscribe(erg_proc_t *self, const char *name,
         pthread_mutex_unlock(&node->events_lock);
         return ERG_ENOEVENT;
     }
-    erg__queue_insert_tail(&ev->subs, &w->link);
     s->event = ev;
     s->event_token = ev->token_id;
     s->watch = w;
-    if (++ev->nsubs == 1 && ev->notify)
-        note_producer(node, ev, true);
-    for (unsigned i = 0; i < ev->buf_len; i++) {
-        unsigned slot = (ev->buf_head + i) % ev->buf_cap;
-        erg__event_deliver_to(ev, self, ev->buf[slot], ev->buf_time[slot]);
-    }
+    add_sub(node, ev, w);
     pthread_mutex_unlock(&node->events_lock);
     return ERG_OK;
 }
@@ -211,9 +231,7 @@ void erg__event_unsubscribe(erg_node_t *node, erg__sub_t *s) {
     erg__event_t *ev = erg__hmap_get_str(&node->events, s->name);
     if (ev != NULL && ev == s->event && ev->token_id == s->event_token) {
         found = s->watch;
-        erg__queue_remove(&found->link);
-        if (--ev->nsubs == 0 && ev->notify)
-            note_producer(node, ev, false);
+        drop_sub(node, ev, found);
     }
     pthread_mutex_unlock(&node->events_lock);
     if (found != NULL) {
@@ -237,16 +255,11 @@ erg__event_t *erg__event_proxy_new(const char *name, erg_pid_t producer) {
 erg_err_t erg__event_subscribe_remote(erg_node_t *node, const char *name,
                                       erg_pid_t owner, erg_ref_t ref,
                                       bool link) {
-    size_t len = strlen(name) + 1;
-    erg__watch_t *w = erg__calloc(1, sizeof(*w) + len);
+    erg__watch_t *w = erg__watch_new(link ? ERG__WATCH_LINK
+                                          : ERG__WATCH_MONITOR,
+                                     erg_to_event(name), owner, ref);
     if (w == NULL)
         return ERG_ENOMEM;
-    erg__queue_init(&w->link);
-    w->kind = link ? ERG__WATCH_LINK : ERG__WATCH_MONITOR;
-    w->tkind = ERG_TARGET_EVENT;
-    w->owner = owner;
-    w->ref = ref;
-    memcpy(w->name, name, len);
     pthread_mutex_lock(&node->events_lock);
     erg__event_t *ev = erg__hmap_get_str(&node->events, name);
     if (ev == NULL) {
@@ -254,14 +267,7 @@ erg_err_t erg__event_subscribe_remote(erg_node_t *node, const char *name,
         erg__free(w);
         return ERG_ENOEVENT;
     }
-    erg__queue_insert_tail(&ev->subs, &w->link);
-    if (++ev->nsubs == 1 && ev->notify)
-        note_producer(node, ev, true);
-    for (unsigned i = 0; i < ev->buf_len; i++) {
-        unsigned slot = (ev->buf_head + i) % ev->buf_cap;
-        erg__net_publish(node, owner.node, ev->name, ev->producer,
-                         ev->buf[slot], ev->buf_time[slot]);
-    }
+    add_sub(node, ev, w);
     pthread_mutex_unlock(&node->events_lock);
     return ERG_OK;
 }
@@ -280,11 +286,8 @@ void erg__event_unsubscribe_remote(erg_node_t *node, const char *name,
                 break;
             }
         }
-        if (found != NULL) {
-            erg__queue_remove(&found->link);
-            if (--ev->nsubs == 0 && ev->notify)
-                note_producer(node, ev, false);
-        }
+        if (found != NULL)
+            drop_sub(node, ev, found);
     }
     pthread_mutex_unlock(&node->events_lock);
     erg__free(found);

@@ -450,12 +450,9 @@ static bool any_local_stealable(erg__sched_t *s, uint64_t now) {
  * stuck in a long turn). Under lock. */
 static void local_flush(erg__sched_t *s, worker_t *w) {
     erg__task_t *task;
-    bool any = false;
-    while ((task = local_pop(s, w)) != NULL) {
+    while ((task = local_pop(s, w)) != NULL)
         runq_push(s, task);
-        any = true;
-    }
-    if (any)
+    if (atomic_load_explicit(&s->nready, memory_order_relaxed) > 0)
         wake_one(s);
 }
 
@@ -473,6 +470,13 @@ static erg__task_t *steal_local(erg__sched_t *s, worker_t *self) {
     return NULL;
 }
 
+/* Queues task for any worker, from outside the lock. */
+static void share(erg__sched_t *s, erg__task_t *task) {
+    pthread_mutex_lock(&s->lock);
+    runq_push_and_wake(s, task);
+    pthread_mutex_unlock(&s->lock);
+}
+
 void erg__sched_submit(erg__sched_t *s, erg__task_t *task) {
     worker_t *w = current_worker;
     if (w != NULL && w->sched == s && !w->blocked) {
@@ -482,9 +486,7 @@ void erg__sched_submit(erg__sched_t *s, erg__task_t *task) {
         if (task == NULL)
             return;
     }
-    pthread_mutex_lock(&s->lock);
-    runq_push_and_wake(s, task);
-    pthread_mutex_unlock(&s->lock);
+    share(s, task);
 }
 
 /* Takes w's next task, or NULL. Under lock or not: only the owner and the
@@ -495,17 +497,21 @@ static erg__task_t *take_next(worker_t *w) {
     return atomic_exchange_explicit(&w->next, NULL, memory_order_acquire);
 }
 
+/* Hands everything w meant to run (its next task, its local queue) to
+ * the shared queue and wakes a thread for it: w is about to block, retire
+ * or stop. Under lock. */
+static void give_away(erg__sched_t *s, worker_t *w) {
+    erg__task_t *next = take_next(w);
+    if (next != NULL)
+        runq_push(s, next);
+    local_flush(s, w);
+}
+
 void erg__sched_release_next(void) {
     worker_t *w = current_worker;
-    if (w == NULL)
-        return;
-    erg__task_t *task = take_next(w);
-    if (task == NULL)
-        return;
-    erg__sched_t *s = w->sched;
-    pthread_mutex_lock(&s->lock);
-    runq_push_and_wake(s, task);
-    pthread_mutex_unlock(&s->lock);
+    erg__task_t *task = w != NULL ? take_next(w) : NULL;
+    if (task != NULL)
+        share(w->sched, task);
 }
 
 /*
@@ -595,10 +601,7 @@ static void *worker_main(void *arg) {
             break;
         /* Back from a blocking call with all slots taken: step aside. */
         if (s->nactive > s->nworkers) {
-            erg__task_t *next = take_next(w);
-            if (next != NULL)
-                runq_push(s, next);
-            local_flush(s, w);
+            give_away(s, w);
             if (!retire(s))
                 goto exit_without_slot;
             may_spin = true;
@@ -649,11 +652,8 @@ static void *worker_main(void *arg) {
         }
         may_spin = true;
     }
-    /* Stopped: what this worker would have run next stays queued. */
-    erg__task_t *next = take_next(w);
-    if (next != NULL)
-        runq_push(s, next);
-    local_flush(s, w);
+    /* Stopped: what this worker would have run stays queued. */
+    give_away(s, w);
     s->nactive--;
 exit_without_slot:
     pthread_mutex_unlock(&s->lock);
@@ -773,15 +773,10 @@ void erg__sched_block_begin(void) {
         s->nblocked_deadline++;
         monitor_poke(s);
     }
-    /* Nobody else would run what this worker meant to run next. */
-    erg__task_t *next = take_next(w);
-    if (next != NULL)
-        runq_push(s, next);
-    local_flush(s, w);
-    /* The slot is free now; hand it over only if there is work for it,
+    /* Nobody else would run what this worker meant to run. The slot is
+     * free now: give_away hands it over only if there is work for it,
      * otherwise the next submit does (wake_one uses free slots). */
-    if (atomic_load_explicit(&s->nready, memory_order_relaxed) > 0)
-        wake_one(s);
+    give_away(s, w);
     pthread_mutex_unlock(&s->lock);
 }
 
