@@ -83,6 +83,14 @@ static erg__link_t *pick_link(erg__peer_t *p, erg_pid_t key) {
 
 /* Remembers an answer the caller waits for from p (see net.h). Without
  * memory it is only not failed early: its timeout still ends it. */
+/* Whether e's sender waits for an answer under e->ref: a call, an
+ * important send, a remote spawn or application request. */
+static bool expects_answer(const erg__pend_t *e) {
+    return e->kind == ERG__FRAME_CALL || e->kind == ERG__FRAME_SPAWN ||
+           e->kind == ERG__FRAME_APP ||
+           (e->kind == ERG__FRAME_MSG && (e->flags & ERG__ENV_IMPORTANT));
+}
+
 static void track(erg__peer_t *p, uint64_t ref_id, erg_pid_t caller) {
     erg_pid_t *box = erg__malloc(sizeof(*box));
     if (box == NULL)
@@ -129,19 +137,28 @@ static void wire_target(erg__net_t *net, const erg__peer_t *p,
 static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
                            size_t whylen) {
     erg__net_t *net = p->net;
-    const erg_codec_desc_t *desc = NULL, *to_desc = NULL;
+    const erg_codec_desc_t *to_desc = NULL;
     const void *value = NULL;
     void *conv = NULL;
-    erg__vtype_t *vt = NULL;
+    erg__vtype_t *vt = NULL, *to_vt = NULL;
     erg_err_t rv = ERG_OK;
     why[0] = '\0';
+    /* The cheap refusal before any conversion. */
+    if ((e->kind == ERG__FRAME_MSG || e->kind == ERG__FRAME_CALL) &&
+        (e->flags & ERG__ENV_IMPORTANT) &&
+        !(p->flags & ERG_NET_ALLOW_IMPORTANT)) {
+        snprintf(why, whylen, "node %s does not allow important delivery",
+                 p->name);
+        return ERG_ENOTSUP;
+    }
     if (e->msg != NULL) {
-        desc = erg_typed_msg_desc(e->msg);
+        const erg_codec_desc_t *desc = erg_typed_msg_desc(e->msg);
         if (desc != NULL) {
             value = erg_typed_msg_value(e->msg);
             vt = erg__vtable_by_desc(&net->types, desc);
-            rv = erg__version_pick(&net->types, &p->types, p->name, desc,
-                                   value, &to_desc, &conv, why, whylen);
+            rv = erg__version_pick(&net->types, &p->types, p->name, desc, vt,
+                                   value, &to_vt, &conv, why, whylen);
+            to_desc = to_vt != NULL ? to_vt->desc : NULL;
             if (rv != ERG_OK) {
                 if (vt != NULL)
                     atomic_fetch_add(&vt->refused, 1);
@@ -175,13 +192,6 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
     switch (e->kind) {
     case ERG__FRAME_MSG:
     case ERG__FRAME_CALL:
-        if ((e->flags & ERG__ENV_IMPORTANT) &&
-            !(p->flags & ERG_NET_ALLOW_IMPORTANT)) {
-            snprintf(why, whylen, "node %s does not allow important delivery",
-                     p->name);
-            erg_codec_free(to_desc, conv);
-            return ERG_ENOTSUP;
-        }
         u.env.from = wire_pid(net, p, e->from, n1);
         wire_target(net, p, e->target, n2, &u.env.to);
         u.env.ref = wire_ref(net, p, e->ref.node, e->ref.creation, e->ref.id,
@@ -248,6 +258,11 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
         capped = false;
         break;
     }
+    /* Tracked before the frame can leave: an answer may come back before
+     * this function returns. */
+    bool answered = expects_answer(e);
+    if (answered)
+        track(p, e->ref.id, e->from);
     erg__link_t *l = pick_link(p, key);
     pthread_mutex_lock(&l->mu);
     erg__buf_t *b = &l->out;
@@ -277,6 +292,8 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
                  "the link to node %s holds over %zu unsent bytes",
                  p->name, net->opts.link_buffer);
     if (rv != ERG_OK) {
+        if (answered)
+            erg__remote_untrack(p, e->ref.id);
         /* A full link buffer is back-pressure the sender retries, not a
          * refusal of the message. */
         if (vt != NULL && rv != ERG_EBUSY)
@@ -285,15 +302,9 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
     }
     if (kick)
         erg__link_kick(l); /* the first frame of a batch wakes the loop */
-    if (e->kind == ERG__FRAME_CALL || e->kind == ERG__FRAME_SPAWN ||
-        e->kind == ERG__FRAME_APP ||
-        (e->kind == ERG__FRAME_MSG && (e->flags & ERG__ENV_IMPORTANT)))
-        track(p, e->ref.id, e->from);
-    if (to_desc != NULL) {
-        erg__vtype_t *sent = erg__vtable_by_desc(&net->types, to_desc);
-        if (sent != NULL)
-            atomic_fetch_add_explicit(&sent->sent, 1, memory_order_relaxed);
-        if (to_desc != desc && vt != NULL)
+    if (to_vt != NULL) {
+        atomic_fetch_add_explicit(&to_vt->sent, 1, memory_order_relaxed);
+        if (to_vt != vt)
             atomic_fetch_add_explicit(&vt->converted, 1,
                                       memory_order_relaxed);
     }
@@ -321,8 +332,7 @@ void erg__remote_fail_inflight(erg__peer_t *p) {
 void erg__remote_fail_pending(erg__net_t *net, erg__pend_t *e, erg_err_t err,
                               const char *why) {
     erg_node_t *node = net->node;
-    if (e->kind == ERG__FRAME_CALL ||
-        (e->kind == ERG__FRAME_MSG && (e->flags & ERG__ENV_IMPORTANT)))
+    if (expects_answer(e))
         erg__respond(node, e->from, e->ref, NULL, err);
     else if (e->kind == ERG__FRAME_MSG)
         erg__node_logf(node, ERG_LOG_WARNING,

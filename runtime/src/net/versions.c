@@ -200,12 +200,11 @@ static void local_versions(const erg__vtable_t *t, uint64_t wire_id,
 
 erg_err_t erg__version_pick(const erg__vtable_t *t, const erg__ptable_t *pt,
                             const char *peer, const erg_codec_desc_t *desc,
-                            const void *value,
-                            const erg_codec_desc_t **to, void **conv,
-                            char *why, size_t whylen) {
-    *to = desc;
+                            erg__vtype_t *mine, const void *value,
+                            erg__vtype_t **to, void **conv, char *why,
+                            size_t whylen) {
+    *to = mine;
     *conv = NULL;
-    const erg__vtype_t *mine = erg__vtable_by_desc(t, desc);
     if (mine == NULL) {
         snprintf(why, whylen,
                  "%s v%u is in none of this node's registries "
@@ -233,13 +232,12 @@ erg_err_t erg__version_pick(const erg__vtable_t *t, const erg__ptable_t *pt,
         const erg__pver_t *p = &pt->v[i];
         if (p->wire_id != desc->wire_id || p->mismatch)
             continue;
-        const erg__vtype_t *target =
-            erg__vtable_by_wire(t, p->wire_id, p->version);
+        erg__vtype_t *target = erg__vtable_by_wire(t, p->wire_id, p->version);
         if (target == NULL)
             continue;
         if (erg_codec_convert(mine->reg, desc, target->desc, value, conv) ==
             ERG_OK) {
-            *to = target->desc;
+            *to = target;
             return ERG_OK;
         }
     }

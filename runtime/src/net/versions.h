@@ -77,19 +77,20 @@ const erg__pver_t *erg__ptable_find(const erg__ptable_t *pt, uint64_t wire_id,
                                     uint32_t version);
 
 /*
- * erg__version_pick chooses what to send for a value of `desc` to a peer:
- * desc itself when the peer decodes it, else the highest version the peer
+ * erg__version_pick chooses what to send for a value of `desc` to a peer;
+ * mine is desc's entry in t (erg__vtable_by_desc), NULL if it has none:
+ * mine itself when the peer decodes it, else the highest version the peer
  * decodes that the registry's conversions reach (*to, with the converted
- * value in *conv, freed with erg_codec_free(*to)). On failure *why gets a
- * message naming the type, both sides' versions and the peer:
+ * value in *conv, freed with erg_codec_free((*to)->desc)). On failure *why
+ * gets a message naming the type, both sides' versions and the peer:
  * ERG_EVERSION (no path), ERG_EFINGERPRINT (the version is refused on this
  * link), ERG_ENOTSUP (the type is in none of the node's registries).
  */
 erg_err_t erg__version_pick(const erg__vtable_t *t, const erg__ptable_t *pt,
                             const char *peer, const erg_codec_desc_t *desc,
-                            const void *value,
-                            const erg_codec_desc_t **to, void **conv,
-                            char *why, size_t whylen);
+                            erg__vtype_t *mine, const void *value,
+                            erg__vtype_t **to, void **conv, char *why,
+                            size_t whylen);
 
 /*
  * erg__version_adapt converts a typed message for an actor that does not
