@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* master.c: the process behind a running application, its members' parent. */
 #include <string.h>
-#include <time.h>
 
 #include "app/app.h"
 #include "core/actor.h"
@@ -62,24 +61,6 @@ static erg_err_t spawn_member(erg_proc_t *self, const erg_app_member_t *mb,
     return erg__spawn_wait(self, mb->beh, &o, mb->args, pid);
 }
 
-/*
- * The runtime answers a failed init's waiter just before the process
- * unregisters its name, so a start retried at once could find the name
- * still taken. Ergo frees the name before Spawn returns; wait (briefly, the
- * process is finishing on another thread) until it is free.
- */
-static void wait_unregistered(erg_node_t *node, const char *name,
-                              erg_pid_t pid) {
-    erg_pid_t held;
-    for (int i = 0; name != NULL && !erg_pid_is_nil(pid) && i < 2000; i++) {
-        if (erg_node_resolve_name(node, name, &held) != ERG_OK ||
-            !erg_pid_equal(held, pid))
-            return;
-        struct timespec ts = {0, 500000};
-        nanosleep(&ts, NULL);
-    }
-}
-
 static erg_err_t add_member(erg__app_t *app, erg_pid_t pid) {
     if (app->nmembers == app->cap) {
         size_t cap = app->cap == 0 ? 8 : app->cap * 2;
@@ -134,11 +115,10 @@ static erg_reason_t do_start(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
     erg_err_t rv = ERG_OK;
     for (size_t i = 0; i < app->spec.nmembers && rv == ERG_OK; i++) {
         erg_pid_t pid = {0, 0, 0};
+        /* A failed member's name is free again when this returns. */
         rv = spawn_member(self, &app->spec.members[i], &pid);
-        if (rv != ERG_OK) {
-            wait_unregistered(node, app->spec.members[i].name, pid);
+        if (rv != ERG_OK)
             break;
-        }
         pthread_mutex_lock(&m->reg->lock);
         rv = add_member(app, pid);
         pthread_mutex_unlock(&m->reg->lock);
@@ -365,8 +345,11 @@ erg_err_t erg__app_master_run(erg_node_t *node, erg__apps_t *reg,
                        &reply);
     if (rv != ERG_OK) {
         erg_msg_release(req);
-        if (rv == ERG_ETIMEDOUT)
-            erg_node_kill_process(node, master); /* members die with it */
+        /* Whatever failed (a timeout, no memory for the call or the
+         * answer), the master must not outlive the failed start; one that
+         * already ended by itself is simply not found. Members die with
+         * it. */
+        erg_node_kill_process(node, master);
     }
     erg_msg_release(reply);
     return rv;

@@ -106,10 +106,13 @@ static bool gone(erg_cron_t *c) {
 void erg_cron_free(erg_cron_t *cron) {
     if (cron == NULL)
         return;
-    /* The scheduler lets go of the cron before it answers; if it cannot
-     * answer (it was ended from outside), its terminate says so. A spawn
-     * action may hold it up to an init timeout. */
+    /* The scheduler lets go of the cron before it answers, and says so
+     * in proc_gone (its terminate does, if it was ended from outside). A
+     * spawn action may hold it up to an init timeout; if the question
+     * cannot be asked or answered in time, it is killed, and its
+     * terminate (or the stop, if it got that far) says it is gone. */
     if (!gone(cron) && ask(cron, ERG__CRON_STOP, 60000) != ERG_OK) {
+        (void)erg_node_kill_process(cron->node, cron->pid);
         struct timespec ts = {0, 1000000};
         while (!gone(cron))
             nanosleep(&ts, NULL);

@@ -43,7 +43,7 @@ struct erg_cron_s {
     pthread_mutex_t lock;
     erg__cron_job_t **jobs; /* in the order added */
     size_t njobs, capjobs;
-    bool proc_gone; /* the scheduler ended without erg_cron_free */
+    bool proc_gone; /* the scheduler let go of the cron (stopped or ended) */
 };
 
 /* erg__cron_clock_ms: the cron's clock, milliseconds since 1970 (UTC). */

@@ -241,6 +241,9 @@ static erg_reason_t run_call(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
         if (st->timer != 0)
             (void)erg_timer_cancel(erg_proc_node(self), st->timer);
         st->timer = 0;
+        pthread_mutex_lock(&st->cron->lock);
+        st->cron->proc_gone = true;
+        pthread_mutex_unlock(&st->cron->lock);
         st->cron = NULL;
         r = ERG_REASON_NORMAL;
     }
@@ -254,8 +257,8 @@ static void run_terminate(erg_proc_t *self, erg_reason_t reason) {
     run_t *st = erg_proc_state(self);
     if (st->cron == NULL)
         return;
-    /* Ended from outside (the node is stopping): erg_cron_free must not
-     * wait for us. */
+    /* Ended from outside (the node is stopping, or erg_cron_free gave
+     * up asking): erg_cron_free must not wait for us. */
     pthread_mutex_lock(&st->cron->lock);
     st->cron->proc_gone = true;
     pthread_mutex_unlock(&st->cron->lock);

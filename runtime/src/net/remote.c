@@ -394,8 +394,11 @@ static erg_err_t send_or_queue(erg__peer_t *p, erg__pend_t *e) {
         ERG__PEER_UP) {
         pthread_mutex_lock(&p->mu);
         int st = atomic_load(&p->state);
+        /* A borrowed control value (e->ctl, on its sender's stack) is
+         * never queued: such a request fails rather than outlive it. */
         erg_err_t rv = st == ERG__PEER_DOWN ? ERG_ECLOSED
                        : st == ERG__PEER_UP ? ERG_OK
+                       : e->ctl != NULL     ? ERG_ENOCONN
                                             : queue(p, e);
         pthread_mutex_unlock(&p->mu);
         if (st != ERG__PEER_UP)

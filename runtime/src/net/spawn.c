@@ -376,8 +376,10 @@ static void deliver_result(erg__link_t *l, erg_pid_t to, erg_ref_t ref,
                            erg_err_t code, const result_t *res) {
     erg__net_t *net = l->net;
     erg__remote_untrack(l->peer, ref.id);
-    if (to.node != net->node->hash)
+    if (to.node != net->node->hash) { /* a peer's answer for someone else */
+        erg_app_info_free(res->info);
         return;
+    }
     erg_msg_t *m = NULL;
     if (code == ERG_OK &&
         erg__msg_new_sys(NULL, sizeof(result_t), 0, result_dtor, &m) ==
