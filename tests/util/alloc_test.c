@@ -61,6 +61,30 @@ static void test_alloc_injected_failure_returns_null(void **state) {
     erg__free(b);
 }
 
+static void test_alloc_grow_doubles_and_keeps_content(void **state) {
+    (void)state;
+    int *a = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < 20; i++) {
+        assert_true(erg__grow((void **)&a, &cap, n, sizeof(*a)));
+        a[n++] = i;
+    }
+    assert_int_equal(cap, 32); /* 8, 16, 32 */
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(a[i], i);
+    /* Full and out of memory: false, and the array is untouched. */
+    while (n < cap)
+        a[n++] = 0;
+    erg_test_alloc_fail_after(1);
+    int *before = a;
+    assert_false(erg__grow((void **)&a, &cap, n, sizeof(*a)));
+    erg_test_alloc_fail_after(0);
+    assert_ptr_equal(a, before);
+    assert_int_equal(cap, 32);
+    assert_int_equal(a[19], 19);
+    erg__free(a);
+}
+
 static void test_alloc_rejects_partial_allocator(void **state) {
     (void)state;
     ERG_FAIL(erg_set_allocator(NULL, NULL, NULL, NULL), ERG_EINVAL);
@@ -90,6 +114,8 @@ int main(void) {
         cmocka_unit_test_teardown(test_alloc_free_null_is_a_noop, teardown),
         cmocka_unit_test_teardown(test_alloc_strdup_copies, teardown),
         cmocka_unit_test_teardown(test_alloc_injected_failure_returns_null,
+                                  teardown),
+        cmocka_unit_test_teardown(test_alloc_grow_doubles_and_keeps_content,
                                   teardown),
         cmocka_unit_test_teardown(test_alloc_rejects_partial_allocator,
                                   teardown),

@@ -217,15 +217,9 @@ erg_err_t erg_app_load(erg_node_t *node, const erg_app_spec_t *spec) {
     pthread_mutex_lock(&reg->lock);
     if (find(reg, spec->name, NULL) != NULL) {
         rv = ERG_ETAKEN;
-    } else if (reg->n == reg->cap) {
-        size_t cap = reg->cap == 0 ? 8 : reg->cap * 2;
-        erg__app_t **a = erg__realloc(reg->apps, cap * sizeof(*a));
-        if (a == NULL) {
-            rv = ERG_ENOMEM;
-        } else {
-            reg->apps = a;
-            reg->cap = cap;
-        }
+    } else if (!erg__grow((void **)&reg->apps, &reg->cap, reg->n,
+                          sizeof(*reg->apps))) {
+        rv = ERG_ENOMEM;
     }
     if (rv == ERG_OK)
         reg->apps[reg->n++] = app;

@@ -62,14 +62,9 @@ static erg_err_t spawn_member(erg_proc_t *self, const erg_app_member_t *mb,
 }
 
 static erg_err_t add_member(erg__app_t *app, erg_pid_t pid) {
-    if (app->nmembers == app->cap) {
-        size_t cap = app->cap == 0 ? 8 : app->cap * 2;
-        erg_pid_t *a = erg__realloc(app->members, cap * sizeof(*a));
-        if (a == NULL)
-            return ERG_ENOMEM;
-        app->members = a;
-        app->cap = cap;
-    }
+    if (!erg__grow((void **)&app->members, &app->cap, app->nmembers,
+                   sizeof(*app->members)))
+        return ERG_ENOMEM;
     app->members[app->nmembers++] = pid;
     return ERG_OK;
 }
@@ -163,16 +158,11 @@ static erg_reason_t do_stop(erg_proc_t *self, erg_pid_t from, erg_ref_t ref,
         erg_reply_error(self, from, ref, ERG_EAPPSTATE);
         return ERG_REASON_NONE;
     }
-    if (m->nstoppers == m->cap) {
-        size_t cap = m->cap == 0 ? 4 : m->cap * 2;
-        caller_t *a = erg__realloc(m->stoppers, cap * sizeof(*a));
-        if (a == NULL) {
-            pthread_mutex_unlock(&m->reg->lock);
-            erg_reply_error(self, from, ref, ERG_ENOMEM);
-            return ERG_REASON_NONE;
-        }
-        m->stoppers = a;
-        m->cap = cap;
+    if (!erg__grow((void **)&m->stoppers, &m->cap, m->nstoppers,
+                   sizeof(*m->stoppers))) {
+        pthread_mutex_unlock(&m->reg->lock);
+        erg_reply_error(self, from, ref, ERG_ENOMEM);
+        return ERG_REASON_NONE;
     }
     m->stoppers[m->nstoppers++] = (caller_t){from, ref};
     /* Temporary from now on, so the members' exits trigger nothing more

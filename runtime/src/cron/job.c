@@ -214,15 +214,9 @@ erg_err_t erg_cron_add(erg_cron_t *cron, const erg_cron_job_t *job,
     pthread_mutex_lock(&cron->lock);
     if (find(cron, j->name, NULL) != NULL) {
         rv = ERG_ETAKEN; /* Ergo's ErrTaken */
-    } else if (cron->njobs == cron->capjobs) {
-        size_t cap = cron->capjobs ? cron->capjobs * 2 : 8;
-        void *p = erg__realloc(cron->jobs, cap * sizeof(*cron->jobs));
-        if (p == NULL) {
-            rv = ERG_ENOMEM;
-        } else {
-            cron->jobs = p;
-            cron->capjobs = cap;
-        }
+    } else if (!erg__grow((void **)&cron->jobs, &cron->capjobs, cron->njobs,
+                          sizeof(*cron->jobs))) {
+        rv = ERG_ENOMEM;
     }
     if (rv == ERG_OK) {
         schedule(cron, j);

@@ -70,19 +70,13 @@ erg_err_t erg__revent_add(erg__net_t *net, uint32_t peer, const char *name,
             goto out;
         }
     }
-    if (r->n == r->cap) {
-        size_t cap = r->cap == 0 ? 4 : 2 * r->cap;
-        rsub_t *subs = erg__realloc(r->subs, cap * sizeof(*subs));
-        if (subs == NULL) {
-            rv = ERG_ENOMEM;
-            if (r->n == 0) {
-                erg__hmap_del_u64(&net->revents, r->ref.id);
-                revent_free(r);
-            }
-            goto out;
+    if (!erg__grow((void **)&r->subs, &r->cap, r->n, sizeof(*r->subs))) {
+        rv = ERG_ENOMEM;
+        if (r->n == 0) {
+            erg__hmap_del_u64(&net->revents, r->ref.id);
+            revent_free(r);
         }
-        r->subs = subs;
-        r->cap = cap;
+        goto out;
     }
     r->subs[r->n++] = (rsub_t){owner, ref};
     *node_ref = r->ref;

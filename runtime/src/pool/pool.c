@@ -37,19 +37,6 @@ typedef struct pool_s {
     uint64_t forwarded, restarts, unhandled;
 } pool_t;
 
-/* grow makes room for one more element of an array. */
-static bool grow(void **arr, size_t *cap, size_t n, size_t size) {
-    if (n < *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = erg__realloc(*arr, ncap * size);
-    if (p == NULL)
-        return false;
-    *arr = p;
-    *cap = ncap;
-    return true;
-}
-
 /*
  * from_main says whether the mail being handled came from the main queue
  * (normal priority: forward it) or from the system or urgent queue (high or
@@ -60,7 +47,7 @@ static bool from_main(erg_proc_t *self) {
 }
 
 static bool retire(pool_t *p, erg_pid_t pid) {
-    if (!grow((void **)&p->retired, &p->capretired, p->nretired,
+    if (!erg__grow((void **)&p->retired, &p->capretired, p->nretired,
               sizeof(erg_pid_t)))
         return false;
     p->retired[p->nretired++] = pid;
@@ -84,7 +71,7 @@ static erg_err_t spawn_worker(erg_proc_t *self, pool_t *p, erg_pid_t *pid) {
 /* add_workers appends n workers to the ring; the first error stops it. */
 static erg_err_t add_workers(erg_proc_t *self, pool_t *p, unsigned n) {
     for (unsigned i = 0; i < n; i++) {
-        if (!grow((void **)&p->ring, &p->cap, p->n, sizeof(erg_pid_t)))
+        if (!erg__grow((void **)&p->ring, &p->cap, p->n, sizeof(erg_pid_t)))
             return ERG_ENOMEM;
         erg_pid_t pid;
         erg_err_t rv = spawn_worker(self, p, &pid);

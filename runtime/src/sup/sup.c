@@ -72,19 +72,6 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* grow makes room for one more element of an array. */
-static bool grow(void **arr, size_t *cap, size_t n, size_t size) {
-    if (n < *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = erg__realloc(*arr, ncap * size);
-    if (p == NULL)
-        return false;
-    *arr = p;
-    *cap = ncap;
-    return true;
-}
-
 static kid_t *kid_find(sup_t *s, const char *name) {
     for (size_t i = 0; i < s->nkids; i++)
         if (strcmp(s->kids[i].name, name) == 0)
@@ -98,7 +85,7 @@ static erg_err_t kid_add(sup_t *s, const erg_sup_child_spec_t *c) {
         return ERG_EINVAL;
     if (kid_find(s, c->name) != NULL)
         return ERG_EEXIST;
-    if (!grow((void **)&s->kids, &s->capkids, s->nkids, sizeof(kid_t)))
+    if (!erg__grow((void **)&s->kids, &s->capkids, s->nkids, sizeof(kid_t)))
         return ERG_ENOMEM;
     char *name = erg__strdup(c->name);
     if (name == NULL)
@@ -184,7 +171,7 @@ static erg_err_t kid_start(erg_proc_t *self, sup_t *s, kid_t *k) {
 
 static erg_err_t inst_start(erg_proc_t *self, sup_t *s, size_t kid, void *args,
                             erg_pid_t *pid) {
-    if (!grow((void **)&s->insts, &s->capinsts, s->ninsts, sizeof(inst_t)))
+    if (!erg__grow((void **)&s->insts, &s->capinsts, s->ninsts, sizeof(inst_t)))
         return ERG_ENOMEM;
     inst_t *in = &s->insts[s->ninsts];
     in->kid = kid;
@@ -216,7 +203,7 @@ static bool auto_shutdown(const sup_t *s) {
 }
 
 static bool wait_push(sup_t *s, erg_pid_t pid) {
-    if (!grow((void **)&s->wait, &s->capwait, s->nwait, sizeof(erg_pid_t)))
+    if (!erg__grow((void **)&s->wait, &s->capwait, s->nwait, sizeof(erg_pid_t)))
         return false;
     s->wait[s->nwait++] = pid;
     return true;
@@ -437,7 +424,7 @@ static erg_reason_t on_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
             stop_waiting(self, s);
         return ERG_REASON_NONE;
     }
-    if (!grow((void **)&s->pend, &s->cappend, s->npend, sizeof(pend_t)))
+    if (!erg__grow((void **)&s->pend, &s->cappend, s->npend, sizeof(pend_t)))
         return ERG_ENOMEM;
     s->pend[s->npend++] = (pend_t){pid, reason};
     return ERG_REASON_NONE;

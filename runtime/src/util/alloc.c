@@ -55,3 +55,15 @@ char *erg__strdup(const char *s) {
         memcpy(copy, s, len);
     return copy;
 }
+
+bool erg__grow(void **arr, size_t *cap, size_t n, size_t size) {
+    if (n < *cap)
+        return true;
+    size_t ncap = *cap != 0 ? *cap * 2 : 8;
+    void *p = erg__realloc(*arr, ncap * size);
+    if (p == NULL)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}

@@ -3,6 +3,7 @@
 #ifndef ERG_UTIL_ALLOC_H
 #define ERG_UTIL_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -18,5 +19,13 @@ void erg__free(void *ptr);
 
 /* erg__strdup copies a NUL-terminated string; NULL on allocation failure. */
 char *erg__strdup(const char *s);
+
+/*
+ * erg__grow makes room for one more element in *arr, an array of *cap
+ * elements of size bytes holding n: when full it doubles (from 8), updating
+ * *arr and *cap. False, with the array untouched, on allocation failure.
+ * Call as erg__grow((void **)&a, &cap, n, sizeof(*a)).
+ */
+bool erg__grow(void **arr, size_t *cap, size_t n, size_t size);
 
 #endif /* ERG_UTIL_ALLOC_H */
