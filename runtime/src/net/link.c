@@ -5,6 +5,7 @@
 #include "core/node.h"
 #include "net/net.h"
 #include "util/alloc.h"
+#include "util/mutex.h"
 
 #define READ_CHUNK (64 * 1024)
 
@@ -16,7 +17,8 @@ erg__link_t *erg__link_new(erg__net_t *net, bool dialer) {
     l->net = net;
     l->fd = -1;
     l->dialer = dialer;
-    pthread_mutex_init(&l->mu, NULL);
+    /* Senders and the loop thread meet here on every frame. */
+    erg__mutex_init_short(&l->mu);
     erg__queue_init(&l->all);
     return l;
 }

@@ -12,6 +12,7 @@
 #include "net/net.h"
 #include "net/remote.h"
 #include "util/alloc.h"
+#include "util/mutex.h"
 
 /* ---- peers --------------------------------------------------------------- */
 
@@ -44,7 +45,8 @@ static erg__peer_t *peer_new(erg__net_t *net, const char *name) {
     snprintf(p->name, sizeof(p->name), "%s", name);
     p->hash = erg_node_hash(name);
     pthread_mutex_init(&p->mu, NULL);
-    pthread_mutex_init(&p->inflight_mu, NULL);
+    /* Met by every sender of a call and by the loop thread. */
+    erg__mutex_init_short(&p->inflight_mu);
     erg__hmap_init(&p->inflight);
     p->pending_tail = &p->pending;
     p->nlinks = net->opts.pool_size;
@@ -317,10 +319,8 @@ void erg__peer_down(erg__peer_t *p, erg_err_t reason, const char *why) {
     }
     pthread_cond_broadcast(&net->cv);
     pthread_mutex_unlock(&net->mu);
-    erg__node_logf(net->node,
-                   prev == ERG__PEER_UP ? ERG_LOG_WARNING : ERG_LOG_WARNING,
-                   "%s %s: %s", prev == ERG__PEER_UP ? "lost node"
-                                                     : "cannot connect to",
+    erg__node_logf(net->node, ERG_LOG_WARNING, "%s %s: %s",
+                   prev == ERG__PEER_UP ? "lost node" : "cannot connect to",
                    p->name, why);
     for (unsigned i = 0; i < ERG__POOL_MAX; i++)
         if (p->links[i] != NULL)
@@ -839,12 +839,8 @@ erg_err_t erg_net_disconnect(erg_node_t *node, const char *node_name) {
     erg__net_t *net = node->net;
     if (net == NULL)
         return ERG_ENOCONN;
-    pthread_mutex_lock(&net->mu);
-    erg__peer_t *p = erg__hmap_get_u64(&net->peers, erg_node_hash(node_name));
-    if (p != NULL)
-        erg__peer_retain(p);
-    pthread_mutex_unlock(&net->mu);
-    if (p == NULL)
+    erg__peer_t *p;
+    if (erg__net_peer_existing(net, erg_node_hash(node_name), &p) != ERG_OK)
         return ERG_ENOCONN;
     push_cmd(net, ERG__CMD_DISCONNECT, p);
     erg__peer_release(p);

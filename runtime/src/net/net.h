@@ -298,6 +298,7 @@ void erg__remote_untrack(erg__peer_t *p, uint64_t ref_id);
 /* Pid and ref conversions to and from the wire. */
 erg_wire_pid_t erg__wire_pid(erg__net_t *net, erg_pid_t pid, char *namebuf);
 erg_pid_t erg__pid_from_wire(erg__net_t *net, const erg_wire_pid_t *w);
+erg_ref_t erg__ref_from_wire(const erg_wire_ref_t *w);
 erg_wire_ref_t erg__wire_ref(erg__net_t *net, uint32_t node, uint32_t creation,
                              uint64_t id, char *namebuf);
 

@@ -220,7 +220,6 @@ static void conn_send(rconn_t *c, bool with_preamble, uint8_t kind,
         if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) ==
             0)
             return;
-        rv = ERG_EIO;
     }
     if (w != NULL) {
         erg__buf_free(&w->buf);
@@ -746,7 +745,7 @@ static bool client_frame(rconn_t *c, const erg__frame_t *f) {
                   erg_node_name(r->net->node), erg_strerror(code));
             if (!started(r)) {
                 /* As Ergo: the node does not start. */
-                start_done(r, code == ERG_ETAKEN ? ERG_ETAKEN : code);
+                start_done(r, code);
                 set_state(r, RS_STOPPED);
             }
             return false; /* later: retried with backoff by lost_link */

@@ -68,7 +68,7 @@ static uint64_t ref_id(const erg_wire_ref_t *w) {
     return (uint64_t)w->id[0] | (uint64_t)w->id[1] << 32;
 }
 
-static erg_ref_t ref_from_wire(const erg_wire_ref_t *w) {
+erg_ref_t erg__ref_from_wire(const erg_wire_ref_t *w) {
     return (erg_ref_t){erg_node_hash(w->node.ptr), w->creation, ref_id(w), 0};
 }
 
@@ -600,7 +600,7 @@ static bool local_target(erg__net_t *net, const erg_net_target_t *t,
         *out = erg_to_name(t->u.name.ptr);
         return true;
     case ERG_NET_TARGET_ALIAS: {
-        erg_ref_t r = ref_from_wire(&t->u.alias);
+        erg_ref_t r = erg__ref_from_wire(&t->u.alias);
         *out = erg_to_alias((erg_alias_t){r.node, r.creation, r.id});
         return r.node == net->node->hash;
     }
@@ -644,7 +644,7 @@ static bool on_data(erg__link_t *l, const erg__frame_t *f) {
                                   : ERG_PRIORITY_NORMAL;
         rv = erg__deliver(node, NULL, from, target, msg, prio,
                           call ? ERG__MAIL_CALL : ERG__MAIL_MSG,
-                          ref_from_wire(&env->ref));
+                          erg__ref_from_wire(&env->ref));
         if (rv != ERG_OK) {
             erg_msg_release(msg);
             snprintf(why, sizeof(why), "delivery from node %s failed: %s",
@@ -694,7 +694,7 @@ static bool on_reply(erg__link_t *l, const erg__frame_t *f) {
         erg__node_logf(net->node, ERG_LOG_DEBUG, "node %s answered %s: %s",
                        l->peer->name, erg_err_name(code), r->reason.ptr);
     }
-    erg_ref_t ref = ref_from_wire(&r->ref);
+    erg_ref_t ref = erg__ref_from_wire(&r->ref);
     erg__remote_untrack(l->peer, ref.id);
     if (to.node == net->node->hash)
         erg__respond(net->node, to, ref, msg, code);

@@ -197,9 +197,7 @@ bool erg__spawn_frame(erg__link_t *l, const erg__frame_t *f) {
                          (void **)&s) != ERG_OK)
         return false;
     erg_pid_t from = erg__pid_from_wire(net, &s->from);
-    erg_ref_t ref = {erg_node_hash(s->ref.node.ptr), s->ref.creation,
-                     (uint64_t)s->ref.id[0] | (uint64_t)s->ref.id[1] << 32,
-                     0};
+    erg_ref_t ref = erg__ref_from_wire(&s->ref);
     bool ok = from.node == l->peer->hash;
     if (!ok)
         goto out;
@@ -326,9 +324,7 @@ bool erg__app_frame(erg__link_t *l, const erg__frame_t *f) {
         return false;
     job_t j = {0};
     j.requester = erg__pid_from_wire(net, &q->from);
-    j.ref = (erg_ref_t){erg_node_hash(q->ref.node.ptr), q->ref.creation,
-                        (uint64_t)q->ref.id[0] | (uint64_t)q->ref.id[1] << 32,
-                        0};
+    j.ref = erg__ref_from_wire(&q->ref);
     bool ok = j.requester.node == l->peer->hash;
     if (ok && !q->start) {
         app_answer(node, &j, ERG_OK, q->app.ptr);
@@ -392,11 +388,6 @@ static void deliver_result(erg__link_t *l, erg_pid_t to, erg_ref_t ref,
     erg__respond(net->node, to, ref, m, code);
 }
 
-static erg_ref_t ref_of(const erg_wire_ref_t *w) {
-    return (erg_ref_t){erg_node_hash(w->node.ptr), w->creation,
-                       (uint64_t)w->id[0] | (uint64_t)w->id[1] << 32, 0};
-}
-
 static erg_err_t code_of(int32_t c) {
     return c == 0 ? ERG_OK : c < 0 && c > -1000 ? (erg_err_t)c : ERG_EPEER;
 }
@@ -410,7 +401,8 @@ bool erg__spawned_frame(erg__link_t *l, const erg__frame_t *f) {
     erg_err_t code = code_of(r->code);
     if (code == ERG_OK && res.pid.node != l->peer->hash)
         code = ERG_EPEER; /* a peer spawns on itself only */
-    deliver_result(l, erg__pid_from_wire(l->net, &r->to), ref_of(&r->ref),
+    deliver_result(l, erg__pid_from_wire(l->net, &r->to),
+                   erg__ref_from_wire(&r->ref),
                    code, &res);
     erg_codec_free(&erg_net_spawn_result_v1_desc, r);
     return true;
@@ -488,7 +480,8 @@ bool erg__app_info_frame(erg__link_t *l, const erg__frame_t *f) {
     erg_err_t code = code_of(r->code);
     if (code == ERG_OK && (res.info = info_from(l->net, r)) == NULL)
         code = ERG_ENOMEM;
-    deliver_result(l, erg__pid_from_wire(l->net, &r->to), ref_of(&r->ref),
+    deliver_result(l, erg__pid_from_wire(l->net, &r->to),
+                   erg__ref_from_wire(&r->ref),
                    code, &res);
     erg_codec_free(&erg_net_app_info_v1_desc, r);
     return true;

@@ -212,15 +212,6 @@ void erg__net_down(erg_node_t *node, erg_pid_t owner, erg_ref_t ref,
 
 /* ---- frames (loop thread) ------------------------------------------------- */
 
-static erg_pid_t pid_of(erg__net_t *net, const erg_wire_pid_t *w) {
-    return erg__pid_from_wire(net, w);
-}
-
-static erg_ref_t ref_of(const erg_wire_ref_t *w) {
-    return (erg_ref_t){erg_node_hash(w->node.ptr), w->creation,
-                       (uint64_t)w->id[0] | (uint64_t)w->id[1] << 32, 0};
-}
-
 bool erg__watch_frame(erg__link_t *l, const erg__frame_t *f) {
     erg__net_t *net = l->net;
     erg_node_t *node = net->node;
@@ -228,8 +219,8 @@ bool erg__watch_frame(erg__link_t *l, const erg__frame_t *f) {
     if (erg_codec_decode(&erg_net_watch_v1_desc, f->payload, f->len,
                          (void **)&w) != ERG_OK)
         return false;
-    erg_pid_t owner = pid_of(net, &w->owner);
-    erg_ref_t ref = ref_of(&w->ref);
+    erg_pid_t owner = erg__pid_from_wire(net, &w->owner);
+    erg_ref_t ref = erg__ref_from_wire(&w->ref);
     bool ok = owner.node == l->peer->hash && ref.node == l->peer->hash;
     if (!ok)
         goto out;
@@ -244,7 +235,7 @@ bool erg__watch_frame(erg__link_t *l, const erg__frame_t *f) {
     erg_err_t rv;
     switch (w->target.tag) {
     case ERG_NET_TARGET_PID:
-        t = erg_to_pid(pid_of(net, &w->target.u.pid));
+        t = erg_to_pid(erg__pid_from_wire(net, &w->target.u.pid));
         from = t.pid;
         rv = t.pid.node == node->hash ? ERG_OK : ERG_ENOPROC;
         break;
@@ -253,7 +244,7 @@ bool erg__watch_frame(erg__link_t *l, const erg__frame_t *f) {
         rv = ERG_OK;
         break;
     case ERG_NET_TARGET_ALIAS: {
-        erg_ref_t a = ref_of(&w->target.u.alias);
+        erg_ref_t a = erg__ref_from_wire(&w->target.u.alias);
         t = erg_to_alias((erg_alias_t){a.node, a.creation, a.id});
         rv = a.node == node->hash ? ERG_OK : ERG_ENOALIAS;
         break;
@@ -302,9 +293,9 @@ bool erg__down_frame(erg__link_t *l, const erg__frame_t *f) {
     if (erg_codec_decode(&erg_net_down_v1_desc, f->payload, f->len,
                          (void **)&d) != ERG_OK)
         return false;
-    erg_pid_t owner = pid_of(net, &d->owner);
-    erg_ref_t ref = ref_of(&d->ref);
-    erg_pid_t from = pid_of(net, &d->from);
+    erg_pid_t owner = erg__pid_from_wire(net, &d->owner);
+    erg_ref_t ref = erg__ref_from_wire(&d->ref);
+    erg_pid_t from = erg__pid_from_wire(net, &d->from);
     if (ref.node == net->node->hash &&
         erg__revent_down(net, l->peer->hash, ref, from, d->reason)) {
         /* a node-level event watch: its subscribers fired */
