@@ -147,6 +147,7 @@ static void spawned(erg_node_t *node, erg_pid_t to, erg_ref_t ref,
 /* What a helper process does for a request, off the network thread: a
  * synchronous spawn or application start may take seconds. */
 typedef struct job_s {
+    erg_node_t *node;
     erg_pid_t requester;
     erg_ref_t ref;
     const erg_behavior_t *beh; /* spawn */
@@ -155,36 +156,80 @@ typedef struct job_s {
     char app[256];             /* app start */
     erg_app_mode_t mode;
     char register_name[256];
+    bool answered;
 } job_t;
 
 static void app_answer(erg_node_t *node, const job_t *job, erg_err_t code,
                        const char *app);
 
-static erg_reason_t job_init(erg_proc_t *self, void *arg) {
-    job_t *job = arg;
-    erg_node_t *node = erg_proc_node(self);
-    if (job->beh != NULL) {
-        erg_pid_t pid = {0, 0, 0};
-        erg_err_t rv = erg_node_spawn(node, job->beh, &job->opts, job->args,
-                                      &pid);
-        spawned(node, job->requester, job->ref, rv, pid);
-    } else {
-        erg_err_t rv = erg_app_start_mode(node, job->app, job->mode);
-        app_answer(node, job, rv, job->app);
-    }
+static void job_answer(job_t *job, erg_err_t code, erg_pid_t pid) {
+    job->answered = true;
+    if (job->beh != NULL)
+        spawned(job->node, job->requester, job->ref, code, pid);
+    else
+        app_answer(job->node, job, code, job->app);
+}
+
+/* The job rides in a message to its helper, so whatever becomes of the
+ * helper (a node stopping before it runs, a kill) the job is freed and
+ * its requester answered once. */
+static void job_dtor(erg_msg_t *m) {
+    job_t *job = *(job_t **)erg_msg_data(m);
+    if (!job->answered)
+        job_answer(job, ERG_ETERMINATED, (erg_pid_t){0, 0, 0});
     erg_msg_release(job->args);
     erg__free(job);
+}
+
+static erg_reason_t job_init(erg_proc_t *self, void *arg) {
+    (void)self;
+    (void)arg;
+    return ERG_REASON_NONE;
+}
+
+static erg_reason_t job_run(erg_proc_t *self, erg_pid_t from,
+                            erg_msg_t *m) {
+    (void)self;
+    (void)from;
+    job_t *job = *(job_t **)erg_msg_data(m);
+    erg_pid_t pid = {0, 0, 0};
+    erg_err_t rv =
+        job->beh != NULL
+            ? erg_node_spawn(job->node, job->beh, &job->opts, job->args,
+                             &pid)
+            : erg_app_start_mode(job->node, job->app, job->mode);
+    job_answer(job, rv, pid);
     return ERG_REASON_NORMAL;
 }
 
 static const erg_behavior_t job_behavior = {
     .name = "erg.net.request",
     .init = job_init,
+    .handle_message = job_run,
 };
 
-static erg_err_t run_job(erg_node_t *node, job_t *job) {
+/* Hands job to a new helper process. Takes job (and its args) in every
+ * case, answering the requester itself if that fails. */
+static void run_job(erg_node_t *node, job_t *job) {
+    job->node = node;
+    erg_msg_t *m;
+    erg_err_t rv = erg__msg_new_sys(NULL, sizeof(job), 0, job_dtor, &m);
+    if (rv != ERG_OK) {
+        job_answer(job, rv, (erg_pid_t){0, 0, 0});
+        erg_msg_release(job->args);
+        erg__free(job);
+        return;
+    }
+    *(job_t **)erg_msg_data(m) = job;
     erg_pid_t pid;
-    return erg__spawn(node, NULL, &job_behavior, NULL, job, 0, &pid);
+    rv = erg__spawn(node, NULL, &job_behavior, NULL, NULL, 0, &pid);
+    if (rv == ERG_OK && (rv = erg_node_send(node, erg_to_pid(pid), m, 0)) !=
+                            ERG_OK)
+        erg_node_kill_process(node, pid);
+    if (rv != ERG_OK) {
+        job_answer(job, rv, (erg_pid_t){0, 0, 0});
+        erg_msg_release(m);
+    }
 }
 
 bool erg__spawn_frame(erg__link_t *l, const erg__frame_t *f) {
@@ -231,9 +276,7 @@ bool erg__spawn_frame(erg__link_t *l, const erg__frame_t *f) {
                    s->register_name.len + 1);
             job->opts.register_name = job->register_name;
         }
-        rv = run_job(node, job);
-        if (rv != ERG_OK)
-            erg__free(job);
+        run_job(node, job); /* answers from here on */
     }
     if (rv != ERG_OK) {
         erg_msg_release(args);
@@ -344,9 +387,7 @@ bool erg__app_frame(erg__link_t *l, const erg__frame_t *f) {
             *job = j;
             snprintf(job->app, sizeof(job->app), "%s", q->app.ptr);
             job->mode = (erg_app_mode_t)q->mode;
-            rv = run_job(node, job);
-            if (rv != ERG_OK)
-                erg__free(job);
+            run_job(node, job); /* answers from here on */
         }
         if (rv != ERG_OK)
             app_answer(node, &j, rv, q->app.ptr);
