@@ -125,8 +125,6 @@ erg_err_t erg__net_watch(erg_node_t *node, erg_pid_t owner, bool link,
             e.target = t;
             e.ref = node_ref;
             rv = erg__remote_route(node, hash, hint, &e, true);
-            if (rv != ERG_OK)
-                erg__revent_remove(net, hash, t.name, ref, &node_ref);
         }
     } else if (t.kind != ERG_TARGET_NODE) {
         erg__pend_t e = {0};
@@ -146,6 +144,11 @@ erg_err_t erg__net_watch(erg_node_t *node, erg_pid_t owner, bool link,
         rwatch_t *back = take_rwatch(net, ref.id);
         if (back == NULL)
             return ERG_OK; /* fired: the owner gets its down */
+        /* So does an event's subscriber (after a failed route, or a peer
+         * that went down meanwhile: nothing to tell it). */
+        erg_ref_t node_ref;
+        if (t.kind == ERG_TARGET_EVENT)
+            (void)erg__revent_remove(net, hash, t.name, ref, &node_ref);
         erg__free(back);
     }
     return rv;
