@@ -123,16 +123,16 @@ static void envelope(erg__buf_t *b, uint8_t kind, int target, uint8_t flags,
     case 0:
         rv = erg__frame_put_data(b, kind, &erg_net_envelope_v1_desc, &e,
                                  &shop_payment_charge_request_v1_desc, &v1,
-                                 NULL, 0, true);
+                                 NULL, 0, true, SIZE_MAX);
         break;
     case 1:
         rv = erg__frame_put_data(b, kind, &erg_net_envelope_v1_desc, &e,
                                  &shop_payment_refund_request_v1_desc, &rr,
-                                 NULL, 0, true);
+                                 NULL, 0, true, SIZE_MAX);
         break;
     default:
         rv = erg__frame_put_data(b, kind, &erg_net_envelope_v1_desc, &e, NULL,
-                                 NULL, raw, sizeof raw - 1, true);
+                                 NULL, raw, sizeof raw - 1, true, SIZE_MAX);
         break;
     }
     check(rv, "envelope");
@@ -146,7 +146,7 @@ static void reply(erg__buf_t *b, int32_t code, bool with_msg) {
     check(erg__frame_put_data(b, ERG__FRAME_REPLY, &erg_net_reply_v1_desc, &r,
                               with_msg ? &shop_payment_charge_response_v1_desc
                                        : NULL,
-                              with_msg ? &resp : NULL, NULL, 0, with_msg),
+                              with_msg ? &resp : NULL, NULL, 0, with_msg, SIZE_MAX),
           "reply");
 }
 
@@ -175,7 +175,7 @@ static void publish(erg__buf_t *b) {
     shop_payment_charged_v1_t ev = {1001, PID("a@127.0.0.1", 42, 1)};
     check(erg__frame_put_data(b, ERG__FRAME_PUBLISH, &erg_net_publish_v1_desc,
                               &p, &shop_payment_charged_v1_desc, &ev, NULL, 0,
-                              true),
+                              true, SIZE_MAX),
           "publish");
 }
 
@@ -187,7 +187,7 @@ static void spawn(erg__buf_t *b, bool with_arg) {
     check(erg__frame_put_data(b, ERG__FRAME_SPAWN, &erg_net_spawn_v1_desc, &sp,
                               with_arg ? &shop_payment_refund_request_v1_desc
                                        : NULL,
-                              with_arg ? &arg : NULL, NULL, 0, with_arg),
+                              with_arg ? &arg : NULL, NULL, 0, with_arg, SIZE_MAX),
           "spawn");
 }
 

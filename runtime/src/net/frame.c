@@ -123,12 +123,12 @@ void erg__frame_end(erg__buf_t *b, size_t at) {
 }
 
 /* Appends the encoded body of value, preceded by its length when
- * with_len. */
+ * with_len; ERG_ETOOBIG past max bytes (or what a length field holds). */
 static erg_err_t put_body(erg__buf_t *b, const erg_codec_desc_t *desc,
-                          const void *value, bool with_len) {
+                          const void *value, bool with_len, size_t max) {
     size_t size;
     erg_err_t rv = erg_codec_encoded_size(desc, value, &size);
-    if (rv == ERG_OK && size > UINT32_MAX)
+    if (rv == ERG_OK && (size > UINT32_MAX || size > max))
         rv = ERG_ETOOBIG;
     if (rv == ERG_OK)
         rv = erg__buf_reserve(b, size + 4);
@@ -150,7 +150,7 @@ erg_err_t erg__frame_put_ctl(erg__buf_t *b, uint8_t kind,
     size_t start = b->len, at;
     erg_err_t rv = erg__frame_begin(b, kind, &at);
     if (rv == ERG_OK)
-        rv = put_body(b, desc, value, false);
+        rv = put_body(b, desc, value, false, SIZE_MAX);
     if (rv != ERG_OK) {
         b->len = start;
         return rv;
@@ -164,11 +164,11 @@ erg_err_t erg__frame_put_data(erg__buf_t *b, uint8_t kind,
                               const void *head,
                               const erg_codec_desc_t *msg_desc,
                               const void *value, const void *raw,
-                              size_t raw_len, bool with_msg) {
+                              size_t raw_len, bool with_msg, size_t msg_max) {
     size_t start = b->len, at;
     erg_err_t rv = erg__frame_begin(b, kind, &at);
     if (rv == ERG_OK)
-        rv = put_body(b, head_desc, head, true);
+        rv = put_body(b, head_desc, head, true, SIZE_MAX);
     if (rv == ERG_OK && with_msg) {
         erg_codec_header_t h = {0, 0, 0};
         size_t hat = b->len;
@@ -178,8 +178,8 @@ erg_err_t erg__frame_put_data(erg__buf_t *b, uint8_t kind,
             if (msg_desc != NULL) {
                 h.wire_id = msg_desc->wire_id;
                 h.version = msg_desc->version;
-                rv = put_body(b, msg_desc, value, false);
-            } else if (raw_len > UINT32_MAX) {
+                rv = put_body(b, msg_desc, value, false, msg_max);
+            } else if (raw_len > UINT32_MAX || raw_len > msg_max) {
                 rv = ERG_ETOOBIG;
             } else if ((rv = erg__buf_reserve(b, raw_len)) == ERG_OK &&
                        raw_len != 0) {
@@ -187,14 +187,9 @@ erg_err_t erg__frame_put_data(erg__buf_t *b, uint8_t kind,
                 b->len += raw_len;
             }
         }
-        if (rv == ERG_OK) {
-            size_t body = b->len - hat - ERG_CODEC_HEADER_SIZE;
-            if (body > UINT32_MAX) {
-                rv = ERG_ETOOBIG;
-            } else {
-                h.length = (uint32_t)body;
-                erg_codec_header_write(&h, b->p + hat);
-            }
+        if (rv == ERG_OK) { /* bounded above: it fits its field */
+            h.length = (uint32_t)(b->len - hat - ERG_CODEC_HEADER_SIZE);
+            erg_codec_header_write(&h, b->p + hat);
         }
     }
     if (rv != ERG_OK) {

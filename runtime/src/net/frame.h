@@ -114,13 +114,15 @@ erg_err_t erg__frame_put_ctl(erg__buf_t *b, uint8_t kind,
  * erg__frame_put_data appends a MSG, CALL or REPLY frame: the control
  * value `head` of `head_desc`, then (when msg_desc or raw is given) a user
  * message: the typed value of msg_desc, or raw bytes as an untyped message
- * (wire id 0, version 0). b is unchanged on error.
+ * (wire id 0, version 0). A message body over msg_max bytes is
+ * ERG_ETOOBIG before anything is reserved for it, so a refused message
+ * does not leave b grown to its size. b is unchanged on error.
  */
 erg_err_t erg__frame_put_data(erg__buf_t *b, uint8_t kind,
                               const erg_codec_desc_t *head_desc,
                               const void *head,
                               const erg_codec_desc_t *msg_desc,
                               const void *value, const void *raw,
-                              size_t raw_len, bool with_msg);
+                              size_t raw_len, bool with_msg, size_t msg_max);
 
 #endif /* ERG_NET_FRAME_H */

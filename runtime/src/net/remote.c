@@ -273,7 +273,8 @@ static erg_err_t put_frame(erg__peer_t *p, const erg__pend_t *e, char *why,
         rv = erg__frame_put_data(
             b, e->kind, head_desc, head, to_desc, conv != NULL ? conv : value,
             e->msg != NULL ? erg_msg_data(e->msg) : NULL,
-            e->msg != NULL ? erg_msg_size(e->msg) : 0, with_msg);
+            e->msg != NULL ? erg_msg_size(e->msg) : 0, with_msg,
+            p->max_message);
     else
         rv = erg__frame_put_ctl(b, e->kind, head_desc, head);
     if (rv == ERG_OK && b->len - before > (size_t)p->max_message + 64) {
@@ -537,7 +538,7 @@ static void answer(erg__link_t *l, const erg_wire_pid_t *to,
     size_t before = l->out.len;
     erg_err_t rv = erg__frame_put_data(&l->out, ERG__FRAME_REPLY,
                                        &erg_net_reply_v1_desc, &r, NULL, NULL,
-                                       NULL, 0, false);
+                                       NULL, 0, false, SIZE_MAX);
     pthread_mutex_unlock(&l->mu);
     if (rv == ERG_OK && before == 0)
         erg__link_kick(l);
