@@ -80,7 +80,6 @@ static void on_write(uv_write_t *req, int status) {
     erg__link_t *l = req->data;
     pthread_mutex_lock(&l->mu);
     l->wbuf.len = 0;
-    l->writing = false;
     pthread_mutex_unlock(&l->mu);
     if (status < 0) {
         fail(l, ERG_EIO, uv_strerror(status));
@@ -94,14 +93,13 @@ void erg__link_flush(erg__link_t *l) {
     if (l->state == ERG__LINK_CLOSED)
         return;
     pthread_mutex_lock(&l->mu);
-    if (l->writing || l->out.len == 0) {
+    if (l->wbuf.len != 0 || l->out.len == 0) {
         pthread_mutex_unlock(&l->mu);
         return;
     }
     erg__buf_t t = l->wbuf;
     l->wbuf = l->out;
     l->out = t;
-    l->writing = true;
     l->last_write_ns = erg__mono_ns();
     pthread_mutex_unlock(&l->mu);
     uv_buf_t b = uv_buf_init((char *)l->wbuf.p, (unsigned)l->wbuf.len);
@@ -111,7 +109,6 @@ void erg__link_flush(erg__link_t *l) {
     if (rc < 0) {
         pthread_mutex_lock(&l->mu);
         l->wbuf.len = 0;
-        l->writing = false;
         pthread_mutex_unlock(&l->mu);
         erg__link_release(l);
         fail(l, ERG_EIO, uv_strerror(rc));
@@ -123,7 +120,7 @@ void erg__link_flush(erg__link_t *l) {
 #define DIRECT_IDLE_NS 20000u
 
 bool erg__link_write_now(erg__link_t *l, size_t before) {
-    if (before != 0 || l->writing || l->fd < 0)
+    if (before != 0 || l->wbuf.len != 0 || l->fd < 0)
         return before == 0;
     uint64_t now = erg__mono_ns();
     bool idle = now - l->last_write_ns > DIRECT_IDLE_NS;

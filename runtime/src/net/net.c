@@ -733,7 +733,7 @@ static void drain_writes(erg__net_t *net) {
                     continue;
                 pthread_mutex_lock(&l->mu);
                 busy |= l->state == ERG__LINK_UP &&
-                        (l->out.len != 0 || l->writing);
+                        (l->out.len != 0 || l->wbuf.len != 0);
                 pthread_mutex_unlock(&l->mu);
             }
         }

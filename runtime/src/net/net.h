@@ -70,9 +70,8 @@ struct erg__link_s {
     /* Shared with senders, under mu. */
     pthread_mutex_t mu;
     erg__buf_t out;  /* frames not yet handed to the socket */
-    erg__buf_t wbuf; /* the batch being written */
-    bool writing;
-    bool dirty; /* on the net's dirty list */
+    erg__buf_t wbuf; /* the batch being written; empty: not writing */
+    bool dirty; /* on the net's dirty list (under the net's mu) */
     /* The socket, for senders writing an idle link's frame themselves
      * (-1 until up and once closing), and when the last batch went out. */
     int fd;
