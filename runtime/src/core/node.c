@@ -311,7 +311,7 @@ void erg_node_opts_init(erg_node_opts_t *opts) {
     opts->shutdown_timeout_ms = DEFAULT_SHUTDOWN_MS;
 }
 
-static bool valid_name(const char *name) {
+bool erg__node_name_valid(const char *name) {
     if (name == NULL)
         return false;
     size_t len = strlen(name);
@@ -377,7 +377,7 @@ erg_err_t erg_node_start(const char *name, const erg_node_opts_t *opts,
         if (o.shutdown_timeout_ms == 0)
             o.shutdown_timeout_ms = DEFAULT_SHUTDOWN_MS;
     }
-    if (!valid_name(name) || out == NULL || o.log_level > ERG_LOG_DISABLED ||
+    if (!erg__node_name_valid(name) || out == NULL || o.log_level > ERG_LOG_DISABLED ||
         (o.nenv > 0 && o.env == NULL))
         return ERG_EINVAL;
     erg_node_t *node = erg__calloc(1, sizeof(*node));

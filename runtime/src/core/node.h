@@ -130,6 +130,11 @@ bool erg__waiter_complete(erg_node_t *node, uint64_t ref_id,
 void *erg__pool_get(erg_node_t *node, size_t size, size_t *block_size);
 void erg__pool_put(erg_node_t *node, void *block, size_t block_size);
 
+/* erg__node_name_valid: a node name erg accepts, "name@host" (one '@',
+ * neither part empty), 1..255 bytes. Also what a peer or a registrar
+ * client may call itself. */
+bool erg__node_name_valid(const char *name);
+
 /*
  * erg__node_check_pid: ERG_OK if pid belongs to this node incarnation;
  * ERG_ENOCONN (logged) for another node, ERG_EINCARNATION for an earlier

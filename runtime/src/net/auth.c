@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* auth.c: nonces and cookie proofs on OpenSSL's HMAC and RAND. */
 #include "net/auth.h"
+#include "net/frame.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -10,11 +11,6 @@
 
 erg_err_t erg__auth_nonce(uint8_t *out, size_t len) {
     return RAND_bytes(out, (int)len) == 1 ? ERG_OK : ERG_EIO;
-}
-
-static void put_len(uint8_t *p, size_t n) {
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(n >> (8 * i));
 }
 
 erg_err_t erg__auth_proof(const char *cookie, uint8_t role,
@@ -34,10 +30,10 @@ erg_err_t erg__auth_proof(const char *cookie, uint8_t role,
     n += ERG__NONCE_SIZE;
     memcpy(msg + n, peer_nonce, ERG__NONCE_SIZE);
     n += ERG__NONCE_SIZE;
-    put_len(msg + n, ls);
+    erg__put_u32le(msg + n, (uint32_t)ls);
     memcpy(msg + n + 4, self, ls);
     n += 4 + ls;
-    put_len(msg + n, lp);
+    erg__put_u32le(msg + n, (uint32_t)lp);
     memcpy(msg + n + 4, peer, lp);
     n += 4 + lp;
     unsigned int maclen = ERG__MAC_SIZE;

@@ -9,15 +9,6 @@
 
 static const uint8_t magic[4] = {'E', 'R', 'G', 'N'};
 
-static void put_u32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
 
 /* Layout: magic (4), version (2, LE), pre-auth cap (2, LE), reserved (4,
  * zero), control schema fingerprint (32). */
@@ -46,7 +37,7 @@ int erg__frame_next(const uint8_t *buf, size_t len, uint32_t max,
                     erg__frame_t *f) {
     if (len < 4)
         return 0;
-    uint32_t n = get_u32(buf);
+    uint32_t n = erg__get_u32le(buf);
     if (n == 0)
         return ERG_EPEER;
     if (n > max)
@@ -65,7 +56,7 @@ erg_err_t erg__data_split(const uint8_t *payload, size_t len,
     memset(d, 0, sizeof(*d));
     if (len < 4)
         return ERG_ETRUNCATED;
-    uint32_t head = get_u32(payload);
+    uint32_t head = erg__get_u32le(payload);
     if (head > len - 4)
         return ERG_ETRUNCATED;
     d->head = payload + 4;
@@ -119,7 +110,7 @@ erg_err_t erg__frame_begin(erg__buf_t *b, uint8_t kind, size_t *at) {
 }
 
 void erg__frame_end(erg__buf_t *b, size_t at) {
-    put_u32(b->p + at, (uint32_t)(b->len - at - 4));
+    erg__put_u32le(b->p + at, (uint32_t)(b->len - at - 4));
 }
 
 /* Appends the encoded body of value, preceded by its length when
@@ -135,7 +126,7 @@ static erg_err_t put_body(erg__buf_t *b, const erg_codec_desc_t *desc,
     if (rv != ERG_OK)
         return rv;
     if (with_len) {
-        put_u32(b->p + b->len, (uint32_t)size);
+        erg__put_u32le(b->p + b->len, (uint32_t)size);
         b->len += 4;
     }
     size_t n;

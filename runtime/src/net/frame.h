@@ -10,6 +10,17 @@
 #include "erg/codec.h"
 #include "erg/err.h"
 
+/* The wire's byte order for lengths: little-endian u32. */
+static inline void erg__put_u32le(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint32_t erg__get_u32le(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
 /*
  * The preamble both sides send first, and which never changes: the magic
  * "ERGN", the protocol version, the largest frame either side accepts
@@ -111,9 +122,9 @@ erg_err_t erg__frame_put_ctl(erg__buf_t *b, uint8_t kind,
                              const erg_codec_desc_t *desc, const void *value);
 
 /*
- * erg__frame_put_data appends a MSG, CALL or REPLY frame: the control
- * value `head` of `head_desc`, then (when msg_desc or raw is given) a user
- * message: the typed value of msg_desc, or raw bytes as an untyped message
+ * erg__frame_put_data appends a data frame (MSG, CALL, REPLY, PUBLISH,
+ * SPAWN): the control value `head` of `head_desc`, then, when with_msg, a
+ * user message: the typed value of msg_desc, or raw bytes as an untyped message
  * (wire id 0, version 0). A message body over msg_max bytes is
  * ERG_ETOOBIG before anything is reserved for it, so a refused message
  * does not leave b grown to its size. b is unchanged on error.

@@ -54,12 +54,10 @@ void erg__hs_begin(erg__link_t *l) {
     erg__link_flush(l);
 }
 
-/* A node name as the runtime accepts it: "name@host", 3..255 bytes, no NUL. */
+/* A node name as the runtime accepts it, with no NUL inside (decoded
+ * strings end in one, so a hidden one would cut the name short). */
 static bool valid_name(erg_str_t s) {
-    if (s.len < 3 || s.len > 255 || memchr(s.ptr, 0, s.len) != NULL)
-        return false;
-    const char *at = memchr(s.ptr, '@', s.len);
-    return at != NULL && at != s.ptr && at != s.ptr + s.len - 1;
+    return memchr(s.ptr, 0, s.len) == NULL && erg__node_name_valid(s.ptr);
 }
 
 static bool send_proof(erg__link_t *l, uint8_t role) {

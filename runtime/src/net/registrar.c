@@ -384,18 +384,13 @@ static void table_clear(erg__registrar_t *r) {
     erg__hmap_init(&r->table);
 }
 
-static bool valid_name(const char *n) {
-    const char *at = strchr(n, '@');
-    return at != NULL && at != n && at[1] != '\0' && strchr(at + 1, '@') == NULL;
-}
-
 static bool on_register(rconn_t *c, const erg_registrar_register_v1_t *m) {
     erg__registrar_t *r = c->r;
     char name[256], host[64];
     struct sockaddr_storage sa;
     erg_registrar_registered_v1_t ans = {0, {"", 0}};
     if (!copy_str(name, sizeof(name), m->node) ||
-        !copy_str(host, sizeof(host), m->host) || !valid_name(name) ||
+        !copy_str(host, sizeof(host), m->host) || !erg__node_name_valid(name) ||
         (m->port != 0 && !ip_literal(host, m->port, &sa))) {
         ans.code = ERG_EINVAL;
         ans.reason = str_of("malformed registration");

@@ -363,12 +363,6 @@ void erg__remote_flush_pending(erg__peer_t *p) {
     }
 }
 
-/*
- * Sends e to the node of its target: at once when the peer is up (errors
- * come back here), or queued while it connects (errors then take the
- * failed-send path: an error reply for calls and important sends, a
- * warning for plain messages). e->msg's reference is taken on ERG_OK.
- */
 /* Queues a copy of e on p, which is connecting; under p->mu. */
 static erg_err_t queue(erg__peer_t *p, const erg__pend_t *e) {
     size_t nl = e->target.name != NULL ? strlen(e->target.name) + 1 : 0;
@@ -390,6 +384,12 @@ static erg_err_t queue(erg__peer_t *p, const erg__pend_t *e) {
 /* Sends e over p if it is up, or queues it while p connects (the state is
  * rechecked under p->mu, where the loop flushes the queue and marks p up,
  * so nothing overtakes what was queued). ERG_ECLOSED: p is down. */
+/*
+ * Sends e over p: at once when p is up (errors come back here), or queued
+ * while it connects (errors then take the failed-send path: an error
+ * answer for a request that expects one, a warning for a plain message).
+ * e->msg's reference is taken on ERG_OK.
+ */
 static erg_err_t send_or_queue(erg__peer_t *p, erg__pend_t *e) {
     if (atomic_load_explicit(&p->state, memory_order_acquire) !=
         ERG__PEER_UP) {
