@@ -19,6 +19,7 @@ typedef struct shared_s {
     atomic_int block[MAXW]; /* set: that worker's "block" spins */
     atomic_int blocked;     /* workers spinning now */
     atomic_int fail_init;   /* worker inits fail with this */
+    atomic_int fail_after;  /* ...once this many have started (0: at once) */
     atomic_int own_msgs;    /* the pool's own messages */
     atomic_int events;      /* events the pool got */
 } shared_t;
@@ -49,7 +50,8 @@ static erg_reason_t w_init(erg_proc_t *self, void *args) {
     wstate_t *st = erg_proc_state(self);
     st->sh = args;
     int fail = atomic_load(&st->sh->fail_init);
-    if (fail != 0)
+    int started = atomic_load(&st->sh->next_id);
+    if (fail != 0 && started >= atomic_load(&st->sh->fail_after))
         return fail;
     st->id = atomic_fetch_add(&st->sh->next_id, 1);
     return ERG_REASON_NONE;
@@ -432,6 +434,11 @@ static void test_pool_start_fails_when_a_worker_fails(void **state) {
     erg_pool_spec_t spec = pool_spec(&sh, 3);
     erg_pid_t pool;
     ERG_FAIL(erg_pool_start(node, &spec, NULL, &pool), ERG_EINCORRECT);
+    /* Two workers start, the third fails: the two end with the pool. */
+    atomic_store(&sh.fail_after, 2);
+    ERG_FAIL(erg_pool_start(node, &spec, NULL, &pool), ERG_EINCORRECT);
+    assert_int_equal(atomic_load(&sh.next_id), 2);
+    WAIT_UNTIL(erg_node_process_count(node) == 0);
     spec.worker = NULL;
     ERG_FAIL(erg_pool_start(node, &spec, NULL, &pool), ERG_EINVAL);
     spec.worker = &worker;

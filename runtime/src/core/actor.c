@@ -152,7 +152,10 @@ static erg_err_t resolve(erg_node_t *node, erg_target_t t, erg_proc_t **out) {
  * when the thread exits: only a node's own workers use the cache, and they
  * exit before the node frees anything.
  */
-enum { PID_CACHE_SLOTS = 4 };
+/* 16: a pool forwarding round-robin to its workers keeps them all
+ * (ids are mostly consecutive); a miss costs a retain and a release more
+ * than no cache would. */
+enum { PID_CACHE_SLOTS = 16 };
 
 typedef struct pid_slot_s {
     erg_node_t *node;

@@ -82,6 +82,16 @@ static erg_err_t add_workers(erg_proc_t *self, pool_t *p, unsigned n) {
     return ERG_OK;
 }
 
+/* Takes slot i out of the ring, keeping the round-robin position. */
+static void ring_drop(pool_t *p, size_t i) {
+    memmove(&p->ring[i], &p->ring[i + 1], (p->n - i - 1) * sizeof(erg_pid_t));
+    p->n--;
+    if (p->next > i)
+        p->next--;
+    if (p->next >= p->n)
+        p->next = 0;
+}
+
 /* remove_workers stops the n workers picked last (those before next). */
 static erg_err_t remove_workers(erg_proc_t *self, pool_t *p, unsigned n) {
     if (n > p->n)
@@ -92,13 +102,7 @@ static erg_err_t remove_workers(erg_proc_t *self, pool_t *p, unsigned n) {
         if (!retire(p, pid))
             return ERG_ENOMEM;
         (void)erg_send_exit(self, pid, ERG_REASON_NORMAL);
-        memmove(&p->ring[i], &p->ring[i + 1],
-                (p->n - i - 1) * sizeof(erg_pid_t));
-        p->n--;
-        if (p->next > i)
-            p->next--;
-        if (p->next >= p->n)
-            p->next = 0;
+        ring_drop(p, i);
     }
     return ERG_OK;
 }
@@ -166,13 +170,7 @@ static erg_reason_t on_exit(erg_proc_t *self, pool_t *p, const erg_exit_t *e) {
         }
         erg_log(self, ERG_LOG_ERROR, "pool: unable to replace a worker: %s",
                 erg_strerror(rv));
-        memmove(&p->ring[i], &p->ring[i + 1],
-                (p->n - i - 1) * sizeof(erg_pid_t));
-        p->n--;
-        if (p->next > i)
-            p->next--;
-        if (p->next >= p->n)
-            p->next = 0;
+        ring_drop(p, i);
         return ERG_REASON_NONE;
     }
     return e->reason;
@@ -188,13 +186,10 @@ static erg_reason_t pool_init(erg_proc_t *self, void *args) {
     if (p->spec.size == 0)
         p->spec.size = ERG_POOL_SIZE;
     erg_set_trap_exit(self, true);
+    /* On failure the workers started so far end with the pool: they are
+     * linked to it as their parent. */
     erg_err_t rv = add_workers(self, p, p->spec.size);
-    if (rv != ERG_OK) {
-        for (size_t i = p->n; i-- > 0;)
-            (void)erg_send_exit(self, p->ring[i], rv);
-        return rv;
-    }
-    return ERG_REASON_NONE;
+    return rv == ERG_OK ? ERG_REASON_NONE : (erg_reason_t)rv;
 }
 
 static erg_reason_t pool_message(erg_proc_t *self, erg_pid_t from,
