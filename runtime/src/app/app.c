@@ -37,10 +37,13 @@ static void spec_free(erg_app_spec_t *s) {
     erg__free((void *)s->map);
 }
 
-/* NULL stays NULL; anything else is copied (false on ENOMEM). */
+
+/* erg__strdup_opt for the spec's const strings. */
 static bool dup_opt(const char *s, const char **out) {
-    *out = NULL;
-    return s == NULL || (*out = erg__strdup(s)) != NULL;
+    char *copy;
+    bool ok = erg__strdup_opt(s, &copy);
+    *out = copy;
+    return ok;
 }
 
 static bool dup_strings(const char *const *a, size_t n,

@@ -321,39 +321,25 @@ erg_err_t erg__app_master_run(erg_node_t *node, erg__apps_t *reg,
     erg_err_t rv = erg_node_spawn(node, &master_behavior, &o, &args, &master);
     if (rv != ERG_OK)
         return rv;
-    erg_msg_t *req, *reply = NULL;
-    rv = erg_msg_new_copy(start_type, &mode, sizeof(mode), &req);
-    if (rv != ERG_OK) {
-        erg_node_kill_process(node, master);
-        return rv;
-    }
     /* Each member's init may take up to the init timeout cap. */
     uint64_t limit =
         (uint64_t)app->spec.nmembers * (ERG_INIT_TIMEOUT_MAX_MS + 5000) + 5000;
-    rv = erg_node_call(node, erg_to_pid(master), req,
-                       limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit,
-                       &reply);
-    if (rv != ERG_OK) {
-        erg_msg_release(req);
-        /* Whatever failed (a timeout, no memory for the call or the
-         * answer), the master must not outlive the failed start; one that
-         * already ended by itself is simply not found. Members die with
-         * it. */
+    rv = erg__node_call_copy(node, master, start_type, &mode, sizeof(mode),
+                             ERG_PRIORITY_NORMAL,
+                             limit > UINT32_MAX ? UINT32_MAX
+                                                : (uint32_t)limit,
+                             NULL, 0, NULL);
+    /* Whatever failed (a timeout, no memory for the call or the answer),
+     * the master must not outlive the failed start; one that already
+     * ended by itself is simply not found. Members die with it. */
+    if (rv != ERG_OK)
         erg_node_kill_process(node, master);
-    }
-    erg_msg_release(reply);
     return rv;
 }
 
 erg_err_t erg__app_master_stop(erg_node_t *node, erg_pid_t master, bool force,
                                uint32_t timeout_ms) {
-    erg_msg_t *req, *reply = NULL;
-    erg_err_t rv = erg_msg_new_copy(stop_type, &force, sizeof(force), &req);
-    if (rv != ERG_OK)
-        return rv;
-    rv = erg_node_call(node, erg_to_pid(master), req, timeout_ms, &reply);
-    if (rv != ERG_OK)
-        erg_msg_release(req);
-    erg_msg_release(reply);
-    return rv;
+    return erg__node_call_copy(node, master, stop_type, &force,
+                               sizeof(force), ERG_PRIORITY_NORMAL, timeout_ms,
+                               NULL, 0, NULL);
 }

@@ -649,6 +649,33 @@ erg_err_t erg_node_call_priority(erg_node_t *node, erg_target_t target,
     return rv;
 }
 
+erg_err_t erg__node_call_copy(erg_node_t *node, erg_pid_t target,
+                              const void *type, const void *data, size_t size,
+                              erg_priority_t prio, uint32_t timeout_ms,
+                              const void *reply_type, size_t reply_min,
+                              erg_msg_t **reply) {
+    erg_msg_t *req, *got = NULL;
+    erg_err_t rv = erg_msg_new_copy(type, data, size, &req);
+    if (rv != ERG_OK)
+        return rv;
+    rv = erg_node_call_priority(node, erg_to_pid(target), req, timeout_ms,
+                                prio, &got);
+    if (rv != ERG_OK) {
+        erg_msg_release(req); /* a call takes it only on success */
+        return rv;
+    }
+    if (reply == NULL) {
+        erg_msg_release(got);
+    } else if (erg_msg_type(got) != reply_type ||
+               erg_msg_size(got) < reply_min) {
+        erg_msg_release(got);
+        rv = ERG_EINCORRECT;
+    } else {
+        *reply = got;
+    }
+    return rv;
+}
+
 erg_err_t erg_node_spawn(erg_node_t *node, const erg_behavior_t *beh,
                          const erg_spawn_opts_t *opts, void *args,
                          erg_pid_t *pid) {

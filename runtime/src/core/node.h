@@ -130,6 +130,20 @@ bool erg__waiter_complete(erg_node_t *node, uint64_t ref_id,
 void *erg__pool_get(erg_node_t *node, size_t size, size_t *block_size);
 void erg__pool_put(erg_node_t *node, void *block, size_t block_size);
 
+/*
+ * erg__node_call_copy calls target from outside its processes with a copy
+ * of the size bytes at data as a request of type, at prio, and waits up to
+ * timeout_ms. With reply != NULL the answer is stored there if it is of
+ * reply_type and at least reply_min bytes (ERG_EINCORRECT otherwise);
+ * without, it is dropped. The internal services' way to ask their own
+ * processes (supervisors, pools, applications, cron).
+ */
+erg_err_t erg__node_call_copy(erg_node_t *node, erg_pid_t target,
+                              const void *type, const void *data, size_t size,
+                              erg_priority_t prio, uint32_t timeout_ms,
+                              const void *reply_type, size_t reply_min,
+                              erg_msg_t **reply);
+
 /* erg__node_name_valid: a node name erg accepts, "name@host" (one '@',
  * neither part empty), 1..255 bytes. Also what a peer or a registrar
  * client may call itself. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/node.h"
 #include "util/alloc.h"
 
 int64_t erg__cron_clock_ms(const erg_cron_t *c) {
@@ -37,13 +38,6 @@ void erg__cron_job_release(erg_cron_t *c, erg__cron_job_t *j) {
         job_free(j);
 }
 
-/* dup copies s (NULL stays NULL); false only when a copy failed. */
-static bool dup(const char *s, char **out) {
-    *out = NULL;
-    if (s == NULL)
-        return true;
-    return (*out = erg__strdup(s)) != NULL;
-}
 
 /* A request to the scheduler; wait_ms 0 means: just wake it (no reply). */
 static erg_err_t ask(erg_cron_t *c, erg__cron_op_t op, uint32_t wait_ms) {
@@ -56,17 +50,9 @@ static erg_err_t ask(erg_cron_t *c, erg__cron_op_t op, uint32_t wait_ms) {
             erg_msg_release(m);
         return rv;
     }
-    rv = erg_msg_new_copy(erg__cron_req_type, &op, sizeof(op), &m);
-    if (rv != ERG_OK)
-        return rv;
-    erg_msg_t *reply;
-    rv = erg_node_call(c->node, erg_to_pid(c->pid), m, wait_ms, &reply);
-    if (rv != ERG_OK) {
-        erg_msg_release(m);
-        return rv;
-    }
-    erg_msg_release(reply);
-    return ERG_OK;
+    return erg__node_call_copy(c->node, c->pid, erg__cron_req_type, &op,
+                               sizeof(op), ERG_PRIORITY_NORMAL, wait_ms, NULL,
+                               0, NULL);
 }
 
 erg_err_t erg_cron_new(erg_node_t *node, const erg_cron_opts_t *opts,
@@ -170,14 +156,17 @@ static erg_err_t job_new(const erg_cron_job_t *job, char *errbuf, size_t errlen,
     j->opts = job->spawn_opts;
     j->args = job->args;
     j->disabled = job->disabled;
-    if (!dup(job->name, &j->name) || !dup(job->spec, &j->spec_text) ||
-        !dup(job->tz, &j->tz_name) ||
-        !dup(job->fallback_name, &j->fallback_name) ||
-        !dup(job->fallback_tag ? job->fallback_tag : "", &j->fallback_tag) ||
-        !dup(job->action == ERG_CRON_SEND && j->tkind == ERG_TARGET_NAME
-                 ? job->target.name
-                 : NULL,
-             &j->tname))
+    const char *tname = job->action == ERG_CRON_SEND &&
+                                j->tkind == ERG_TARGET_NAME
+                            ? job->target.name
+                            : NULL;
+    if (!erg__strdup_opt(job->name, &j->name) ||
+        !erg__strdup_opt(job->spec, &j->spec_text) ||
+        !erg__strdup_opt(job->tz, &j->tz_name) ||
+        !erg__strdup_opt(job->fallback_name, &j->fallback_name) ||
+        !erg__strdup_opt(job->fallback_tag ? job->fallback_tag : "",
+                         &j->fallback_tag) ||
+        !erg__strdup_opt(tname, &j->tname))
         rv = ERG_ENOMEM;
     if (rv == ERG_OK)
         rv = erg_cron_spec_parse(job->spec, &j->spec, errbuf, errlen);

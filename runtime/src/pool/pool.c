@@ -335,24 +335,9 @@ erg_err_t erg_pool_self_remove_workers(erg_proc_t *self, unsigned n,
  * mail) and returns its reply, which the caller releases. */
 static erg_err_t request(erg_node_t *node, erg_pid_t pool, req_t q,
                          uint32_t timeout_ms, erg_msg_t **out) {
-    erg_msg_t *m;
-    erg_err_t rv = erg_msg_new_copy(pool_req_type, &q, sizeof(q), &m);
-    if (rv != ERG_OK)
-        return rv;
-    erg_msg_t *reply;
-    rv = erg_node_call_priority(node, erg_to_pid(pool), m, timeout_ms,
-                                ERG_PRIORITY_HIGH, &reply);
-    if (rv != ERG_OK) {
-        erg_msg_release(m);
-        return rv;
-    }
-    if (erg_msg_type(reply) != pool_rep_type ||
-        erg_msg_size(reply) < sizeof(rep_t)) {
-        erg_msg_release(reply);
-        return ERG_EINCORRECT;
-    }
-    *out = reply;
-    return ERG_OK;
+    return erg__node_call_copy(node, pool, pool_req_type, &q, sizeof(q),
+                               ERG_PRIORITY_HIGH, timeout_ms, pool_rep_type,
+                               sizeof(rep_t), out);
 }
 
 static erg_err_t resize(erg_node_t *node, erg_pid_t pool, op_t op, unsigned n,

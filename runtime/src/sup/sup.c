@@ -9,6 +9,7 @@
 #include "core/sched.h"
 #include "erg/node.h"
 #include "sup/spawn_wait.h"
+#include "core/node.h"
 #include "util/alloc.h"
 
 static const char sup_req_type[] = "erg.sup.req";
@@ -717,21 +718,13 @@ erg_err_t erg_sup_start(erg_node_t *node, const erg_sup_spec_t *spec,
 /* request calls sup with q and returns its reply (the caller releases). */
 static erg_err_t request(erg_node_t *node, erg_pid_t sup,
                          const erg__sup_req_t *q, erg_msg_t **out) {
-    erg_msg_t *m;
-    erg_err_t rv = erg_msg_new_copy(sup_req_type, q, sizeof(*q), &m);
+    erg_msg_t *reply;
+    erg_err_t rv = erg__node_call_copy(node, sup, sup_req_type, q,
+                                       sizeof(*q), ERG_PRIORITY_NORMAL, 0,
+                                       sup_rep_type, sizeof(erg__sup_rep_t),
+                                       &reply);
     if (rv != ERG_OK)
         return rv;
-    erg_msg_t *reply;
-    rv = erg_node_call(node, erg_to_pid(sup), m, 0, &reply);
-    if (rv != ERG_OK) {
-        erg_msg_release(m);
-        return rv;
-    }
-    if (erg_msg_type(reply) != sup_rep_type ||
-        erg_msg_size(reply) < sizeof(erg__sup_rep_t)) {
-        erg_msg_release(reply);
-        return ERG_EINCORRECT;
-    }
     rv = ((const erg__sup_rep_t *)erg_msg_data(reply))->err;
     if (rv != ERG_OK) {
         erg_msg_release(reply);

@@ -56,6 +56,11 @@ char *erg__strdup(const char *s) {
     return copy;
 }
 
+bool erg__strdup_opt(const char *s, char **out) {
+    *out = NULL;
+    return s == NULL || (*out = erg__strdup(s)) != NULL;
+}
+
 bool erg__grow(void **arr, size_t *cap, size_t n, size_t size) {
     if (n < *cap)
         return true;

@@ -20,6 +20,10 @@ void erg__free(void *ptr);
 /* erg__strdup copies a NUL-terminated string; NULL on allocation failure. */
 char *erg__strdup(const char *s);
 
+/* erg__strdup_opt copies s into *out, NULL staying NULL; false only when a
+ * copy failed (*out NULL then). */
+bool erg__strdup_opt(const char *s, char **out);
+
 /*
  * erg__grow makes room for one more element in *arr, an array of *cap
  * elements of size bytes holding n: when full it doubles (from 8), updating
