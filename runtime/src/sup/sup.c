@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/actor.h"
 #include "core/sched.h"
 #include "erg/node.h"
 #include "sup/spawn_wait.h"
@@ -432,25 +433,25 @@ static erg_reason_t on_exit(erg_proc_t *self, sup_t *s, erg_pid_t pid,
 }
 
 /*
- * start_failed ends a start in which child `failed` (pid: its process, nil
- * if none was made) could not start (Ergo's supervisor fails its own init
- * then): the children started before it are stopped, newest first, with
- * the error as reason, and the error becomes the supervisor's init result,
- * so erg_sup_start returns it. It returns once they are gone, so their
- * names are free for a retry (the runtime answers a failed init just
- * before it unregisters the process).
+ * start_failed ends a start in which child `failed` could not start
+ * (Ergo's supervisor fails its own init then): the children started before
+ * it are ended, newest first, with the error as reason, and the error
+ * becomes the supervisor's init result, so erg_sup_start returns it. They
+ * are killed here rather than sent exits, so, like the failed child, each
+ * is unregistered before this returns and a retry finds its name free.
  */
 static erg_reason_t start_failed(erg_proc_t *self, sup_t *s, size_t failed,
-                                 erg_pid_t pid, erg_err_t rv) {
+                                 erg_err_t rv) {
     char buf[32];
     erg_log(self, ERG_LOG_ERROR, "supervisor: child %s failed to start: %s",
             s->kids[failed].name, erg_reason_string(rv, buf, sizeof(buf)));
-    for (size_t i = failed; i-- > 0;)
-        (void)erg_send_exit(self, s->kids[i].pid, rv);
     erg_node_t *node = erg_proc_node(self);
-    wait_gone(node, pid);
     for (size_t i = failed; i-- > 0;) {
-        wait_gone(node, s->kids[i].pid);
+        erg_proc_t *p;
+        if (erg__node_lookup(node, s->kids[i].pid, &p) == ERG_OK) {
+            erg__kill(p, (erg_reason_t)rv);
+            erg__proc_release(p);
+        }
         s->kids[i].pid = (erg_pid_t){0};
     }
     return rv;
@@ -488,9 +489,8 @@ static erg_reason_t sup_init(erg_proc_t *self, void *args) {
         kid_t *k = &s->kids[i];
         erg_err_t rv = spawn(self, s, k, k->args, true, &k->pid);
         if (rv != ERG_OK) {
-            erg_pid_t pid = k->pid;
             k->pid = (erg_pid_t){0};
-            return start_failed(self, s, i, pid, rv);
+            return start_failed(self, s, i, rv);
         }
     }
     return ERG_REASON_NONE;
