@@ -130,11 +130,6 @@ static void conn_close(rconn_t *c);
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static void logf_(erg__registrar_t *r, erg_log_level_t level, const char *fmt,
-                  const char *a, const char *b) {
-    erg__node_logf(r->net->node, level, fmt, a, b);
-}
-
 /* Copies a decoded string (which may hold any UTF-8, NUL included) into a
  * C string of cap bytes: false when it does not fit or holds a NUL. */
 static bool copy_str(char *dst, size_t cap, erg_str_t s) {
@@ -398,10 +393,13 @@ static bool on_register(rconn_t *c, const erg_registrar_register_v1_t *m) {
         ans.code = table_add(r, name, host, m->port, c);
         if (ans.code == ERG_ETAKEN) {
             ans.reason = str_of("a node of that name is registered");
-            logf_(r, ERG_LOG_WARNING, "registrar: refused %s%s", name,
-                  ": a node of that name is registered");
+            erg__node_logf(r->net->node, ERG_LOG_WARNING,
+                           "registrar: refused %s: a node of that name is "
+                           "registered",
+                           name);
         } else if (ans.code == ERG_OK) {
-            logf_(r, ERG_LOG_INFO, "registrar: registered %s%s", name, "");
+            erg__node_logf(r->net->node, ERG_LOG_INFO,
+                           "registrar: registered %s", name);
         }
     }
     conn_send(c, true, KIND_REGISTERED, &erg_registrar_registered_v1_desc,
@@ -582,8 +580,9 @@ static void udp_serve(erg__registrar_t *r, const struct sockaddr *sa) {
     if (uv_udp_bind(h, sa, 0) != 0 ||
         uv_udp_recv_start(h, on_ualloc, on_udp_query) != 0) {
         udp_close(&h);
-        logf_(r, ERG_LOG_WARNING, "registrar: %s%s", "UDP port taken: ",
-              "nodes of other hosts cannot look ours up");
+        erg__node_logf(r->net->node, ERG_LOG_WARNING,
+                       "registrar: UDP port taken: nodes of other hosts "
+                       "cannot look ours up");
         return;
     }
     r->udp_srv = h;
@@ -672,9 +671,8 @@ static bool try_serve(erg__registrar_t *r) {
                   NULL);
     set_state(r, RS_SERVING);
     r->backoff_ms = 0;
-    char port[8];
-    snprintf(port, sizeof(port), "%u", (unsigned)r->port);
-    logf_(r, ERG_LOG_INFO, "registrar: serving on %s:%s", r->host, port);
+    erg__node_logf(r->net->node, ERG_LOG_INFO, "registrar: serving on %s:%u",
+                   r->host, (unsigned)r->port);
     return true;
 }
 
@@ -736,8 +734,9 @@ static bool client_frame(rconn_t *c, const erg__frame_t *f) {
         erg_err_t code = m->code;
         erg_codec_free(&erg_registrar_registered_v1_desc, v);
         if (code != ERG_OK) {
-            logf_(r, ERG_LOG_ERROR, "registrar refused %s: %s",
-                  erg_node_name(r->net->node), erg_strerror(code));
+            erg__node_logf(r->net->node, ERG_LOG_ERROR,
+                           "registrar refused %s: %s",
+                           erg_node_name(r->net->node), erg_strerror(code));
             if (!started(r)) {
                 /* As Ergo: the node does not start. */
                 start_done(r, code);
@@ -748,8 +747,8 @@ static bool client_frame(rconn_t *c, const erg__frame_t *f) {
         set_state(r, RS_REGISTERED);
         r->backoff_ms = 0;
         r->start_attempts = 0;
-        logf_(r, ERG_LOG_INFO, "registrar: %s registered%s",
-              erg_node_name(r->net->node), "");
+        erg__node_logf(r->net->node, ERG_LOG_INFO, "registrar: %s registered",
+                       erg_node_name(r->net->node));
         start_done(r, ERG_OK);
         for (rpend_t *p = r->pend; p != NULL && r->link == c; p = p->next)
             if (!p->sent && !p->udp)
@@ -816,8 +815,9 @@ static void lost_link(erg__registrar_t *r) {
         if (!p->udp)
             p->sent = false;
     if (r->state == RS_REGISTERED)
-        logf_(r, ERG_LOG_WARNING, "registrar: lost the serving node%s%s",
-              "", ", trying to take over");
+        erg__node_logf(r->net->node, ERG_LOG_WARNING,
+                       "registrar: lost the serving node, trying to take "
+                       "over");
     if (r->state != RS_STOPPED)
         schedule_retry(r);
 }
