@@ -137,14 +137,14 @@ bool erg__link_write_now(erg__link_t *l, size_t before) {
 
 void erg__link_kick(erg__link_t *l) {
     erg__net_t *net = l->net;
-    pthread_mutex_lock(&net->mu);
+    pthread_mutex_lock(&net->dirty_mu);
     if (!l->dirty) {
         l->dirty = true;
         erg__link_retain(l);
         l->dirty_next = net->dirty;
         net->dirty = l;
     }
-    pthread_mutex_unlock(&net->mu);
+    pthread_mutex_unlock(&net->dirty_mu);
     erg__net_wake(net);
 }
 

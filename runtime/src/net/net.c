@@ -505,20 +505,24 @@ static void on_wake(uv_async_t *a) {
     erg__cmd_t *cmds = net->cmds;
     net->cmds = NULL;
     net->cmds_tail = &net->cmds;
-    erg__link_t *dirty = net->dirty;
-    net->dirty = NULL;
     bool stop = net->stopping;
     pthread_mutex_unlock(&net->mu);
+    pthread_mutex_lock(&net->dirty_mu);
+    erg__link_t *dirty = net->dirty;
+    net->dirty = NULL;
+    pthread_mutex_unlock(&net->dirty_mu);
     while (cmds != NULL) {
         erg__cmd_t *next = cmds->next;
         run_cmd(cmds);
         cmds = next;
     }
     while (dirty != NULL) {
+        /* next is read before the flag is cleared: once clear, a sender
+         * may put the link on the new list, rewriting dirty_next. */
         erg__link_t *next = dirty->dirty_next;
-        pthread_mutex_lock(&net->mu);
+        pthread_mutex_lock(&net->dirty_mu);
         dirty->dirty = false;
-        pthread_mutex_unlock(&net->mu);
+        pthread_mutex_unlock(&net->dirty_mu);
         erg__link_flush(dirty);
         erg__link_release(dirty);
         dirty = next;
@@ -591,6 +595,7 @@ static void net_free(erg__net_t *net) {
     erg__free(net->routes);
     erg__free(net->listeners);
     erg__free(net->cookie);
+    pthread_mutex_destroy(&net->dirty_mu);
     pthread_mutex_destroy(&net->mu);
     pthread_cond_destroy(&net->cv);
     erg__free(net);
@@ -649,6 +654,7 @@ erg_err_t erg_net_start(erg_node_t *node, const erg_net_opts_t *opts) {
     if (net->opts.handshake_timeout_ms == 0)
         net->opts.handshake_timeout_ms = ERG_NET_DEFAULT_HANDSHAKE_MS;
     pthread_mutex_init(&net->mu, NULL);
+    erg__mutex_init_short(&net->dirty_mu);
     pthread_cond_init(&net->cv, NULL);
     erg__hmap_init(&net->peers);
     erg__hmap_init(&net->names);

@@ -71,7 +71,7 @@ struct erg__link_s {
     pthread_mutex_t mu;
     erg__buf_t out;  /* frames not yet handed to the socket */
     erg__buf_t wbuf; /* the batch being written; empty: not writing */
-    bool dirty; /* on the net's dirty list (under the net's mu) */
+    bool dirty; /* on the net's dirty list (under the net's dirty_mu) */
     /* The socket, for senders writing an idle link's frame themselves
      * (-1 until up and once closing), and when the last batch went out. */
     int fd;
@@ -171,7 +171,7 @@ struct erg__net_s {
     erg__queue_t links; /* loop thread */
     uint32_t learned;   /* loop thread: the last node name learned */
 
-    pthread_mutex_t mu; /* peers, names, routes, cmds, dirty */
+    pthread_mutex_t mu; /* peers, names, routes, cmds */
     pthread_cond_t cv;  /* peer state changes, for erg_net_connect */
     erg__hmap_t peers;  /* node hash -> erg__peer_t (retained) */
     erg__hmap_t names;  /* node hash -> "name@host" (copied) */
@@ -183,6 +183,10 @@ struct erg__net_s {
     erg__hmap_t spawnable; /* spawn.c: factory name -> allowed behaviour */
     erg__hmap_t startable; /* spawn.c: application name -> who may start it */
     erg__cmd_t *cmds, **cmds_tail;
+    /* Links with frames for the loop to write, and their dirty flags: a
+     * lock of their own, so a sender's first frame of a batch does not
+     * queue behind every peer lookup on mu. */
+    pthread_mutex_t dirty_mu;
     erg__link_t *dirty;
     erg__registrar_t *registrar; /* NULL when disabled; set before the
                                     loop thread starts */
